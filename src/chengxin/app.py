@@ -1,0 +1,146 @@
+"""create_app(): routers, pages, error handlers, middleware. Nothing imports this module."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute
+
+from chengxin.config import Settings, get_settings
+from chengxin.db import ensure_current, open_database
+from chengxin.domains.accounts.pages import pages as account_pages
+from chengxin.domains.accounts.router import router as accounts_router
+from chengxin.domains.subjects.pages import pages as subject_pages
+from chengxin.domains.subjects.router import router as subjects_router
+from chengxin.domains.verification.verifiers import make_verifier
+from chengxin.errors import Conflict, DomainError, InvalidInput, NotFound
+from chengxin.observability import Metrics, configure_logging, log
+from chengxin.ops import metrics_router, public_metrics
+from chengxin.ops import router as ops_router
+from chengxin.security.crypto import cipher
+from chengxin.security.http import AppState, Require
+from chengxin.security.router import router as audit_router
+from chengxin.templating import render
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
+def _error_response(request: Request, err: DomainError) -> Response:
+    request.app.state.metrics.domain_errors.labels(err.code).inc()
+    if _wants_html(request):
+        return render(
+            request,
+            "error.html",
+            {"title_zh": err.title_zh, "message_zh": err.message_zh, "code": err.code, "status": err.status},
+            status_code=err.status,
+        )
+    headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    return JSONResponse(
+        err.to_problem(request.url.path), status_code=err.status, media_type="application/problem+json", headers=headers
+    )
+
+
+def api_routes(routes: Iterable[BaseRoute]) -> Iterator[APIRoute]:
+    """Every APIRoute, also inside included routers (FastAPI ≥ 0.16x nests them)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):
+            yield from api_routes(route.original_router.routes)
+
+
+def _check_default_deny(app: FastAPI) -> None:
+    """Every route must declare its permission with ``Require``; refuse to start otherwise."""
+    for route in api_routes(app.routes):
+        if not any(isinstance(d.call, Require) for d in route.dependant.dependencies):
+            raise RuntimeError(f"route {route.path} declares no permission (default deny)")
+
+
+def route_permissions(app: FastAPI) -> list[tuple[str, str, Any]]:
+    """(method, path, permission) for every API route and page — the route × role test walks it."""
+    out = []
+    for route in api_routes(app.routes):
+        req = next(d.call for d in route.dependant.dependencies if isinstance(d.call, Require))
+        for method in sorted(route.methods or ()):
+            out.append((method, route.path, req.permission))
+    return out
+
+
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+    db = open_database(settings.effective_database_url())
+    if migrate:
+        ensure_current(db)
+    app = FastAPI(
+        title="Chengxin 诚信 — credit-information platform",
+        version="0.1.0",
+        description="Subjects, identity verification, accounts and the audit chain. "
+        "Errors are problem JSON with a stable `code`.",
+    )
+    app.state.chengxin = AppState(
+        settings=settings, db=db, cipher=cipher(settings), verifier=make_verifier(settings.identity_verifier)
+    )
+    app.state.metrics = Metrics()
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
+    metrics = public_metrics if settings.metrics_public else metrics_router
+    for r in (ops_router, metrics, accounts_router, subjects_router, audit_router, subject_pages, account_pages):
+        app.include_router(r)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [{"loc": list(e.get("loc", ())), "code": e.get("type"), "detail": e.get("msg")} for e in exc.errors()]
+        first = errors[0] if errors else {"loc": [], "detail": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"] if p != "body")
+        return _error_response(
+            request, InvalidInput(f"{where}: {first['detail']}", code="invalid_request", errors=errors)
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        return _error_response(request, Conflict("the change conflicts with existing data", code="conflict"))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _error_response(request, NotFound(f"no route {request.url.path}", code="route_not_found"))
+        if exc.status_code == 405:
+            err = DomainError("method not allowed", code="method_not_allowed")
+            err.status = 405
+            return _error_response(request, err)
+        err = DomainError(str(exc.detail))
+        err.status = exc.status_code
+        return _error_response(request, err)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Any) -> Response:
+        start = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - start
+        app.state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        app.state.metrics.latency.labels(request.method, path).observe(elapsed)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.status_code >= 500:
+            log.error("request_failed", method=request.method, path=request.url.path, status=response.status_code)
+        return response
+
+    _check_default_deny(app)
+    return app

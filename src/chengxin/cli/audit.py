@@ -1,0 +1,49 @@
+"""``chengxin audit …``: verify the hash chain, print its head."""
+
+from __future__ import annotations
+
+import typer
+
+from chengxin.cli.common import console, database, print_json_line
+from chengxin.db import unit_of_work
+from chengxin.security import audit as audit_chain
+
+app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+@app.command("verify")
+def verify(
+    expect_head: str | None = typer.Option(None, help="head hash recorded earlier (detects truncation)"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object"),
+) -> None:
+    """Check every entry: exits 1 if any entry was edited, deleted or reordered."""
+    with unit_of_work(database(), readonly=True) as s:
+        report = audit_chain.verify_chain(s, expect_head=expect_head)
+    if as_json:
+        print_json_line(
+            {
+                "ok": report.ok,
+                "checked": report.checked,
+                "head_seq": report.head_seq,
+                "head_hash": report.head_hash,
+                "problems": report.problems,
+            }
+        )
+    elif report.ok:
+        console.print(
+            f"[green]审计链完整[/green] audit chain intact: {report.checked} entries, "
+            f"head {report.head_seq} {report.head_hash}"
+        )
+    else:
+        console.print(f"[red]审计链被篡改[/red] audit chain BROKEN ({report.checked} entries checked):")
+        for p in report.problems:
+            console.print(f"  - {p}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command("head")
+def head() -> None:
+    """Print the head of the chain (seq and hash) to record outside the database."""
+    with unit_of_work(database(), readonly=True) as s:
+        report = audit_chain.verify_chain(s)
+    print_json_line({"head_seq": report.head_seq, "head_hash": report.head_hash})

@@ -1,0 +1,22 @@
+"""The ``chengxin`` command (Typer). Commands stay thin: parse, call a service, print."""
+
+from __future__ import annotations
+
+import typer
+
+from chengxin.cli import accounts, audit, db, demo, subjects
+
+app = typer.Typer(
+    help="Chengxin 诚信 — credit-information platform.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+app.add_typer(db.app, name="db")
+app.add_typer(subjects.app, name="subjects")
+app.add_typer(subjects.registry_app, name="registry")
+app.add_typer(accounts.tokens_app, name="tokens")
+app.add_typer(accounts.users_app, name="users")
+app.add_typer(audit.app, name="audit")
+app.command("serve")(db.serve)
+app.command("demo")(demo.demo)
+
+if __name__ == "__main__":
+    app()

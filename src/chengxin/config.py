@@ -1,0 +1,58 @@
+"""Typed settings (配置). Every setting has its help text beside its default (the Datasette habit).
+
+Environment variables use the ``CHENGXIN_`` prefix, e.g. ``CHENGXIN_DATABASE_URL``.
+``docs/operations.md`` lists them all; ``tests/test_docs.py`` fails when one is undocumented.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CHENGXIN_", env_file=".env", extra="ignore")
+
+    var_dir: Path = Field(
+        Path("var"),
+        description="Folder for the embedded SQLite database, generated keys and import reports.",
+    )
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty means an SQLite file `<var_dir>/chengxin.db`; "
+        "production uses PostgreSQL, e.g. postgresql+psycopg://user:pw@host/chengxin.",
+    )
+    pii_key: str = Field(
+        "",
+        description="Base64 of 32 random bytes: master key for personal data at rest (AES-GCM) "
+        "and for the keyed blind index. Empty means a key file `<var_dir>/pii.key` is created "
+        "on first use (fine for a demo, never for production).",
+    )
+    session_days: int = Field(7, description="Lifetime of a web login session in days.")
+    secure_cookies: bool = Field(False, description="Mark session cookies Secure (set true behind HTTPS).")
+    log_level: str = Field("INFO", description="Log level for structured logs.")
+    log_json: bool = Field(False, description="Write logs as JSON lines instead of console text.")
+    identity_verifier: str = Field(
+        "local_registry",
+        description="Identity verifier implementation: `local_registry` (the imported "
+        "authoritative registry) or `fake` (tests).",
+    )
+    verify_on_create: bool = Field(True, description="Run identity verification when a subject is created.")
+    import_batch_size: int = Field(
+        2000, description="Rows per transaction in file imports (a re-run resumes idempotently)."
+    )
+    search_limit_max: int = Field(100, description="Largest page size a search may ask for.")
+    metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
+
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'chengxin.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,236 @@
+"""Accounts use cases: organisations, users, API tokens, web sessions. Never commits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chengxin.db import utcnow
+from chengxin.domains.accounts.models import ApiToken, Organisation, User, WebSession
+from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.security import audit
+from chengxin.security.actor import Actor
+from chengxin.security.passwords import hash_password, hash_secret, new_secret, verify_password
+from chengxin.security.permissions import MATRIX, Role, parse_scopes
+
+TOKEN_PREFIX = "cx_"
+ORG_KINDS = ("credit_centre", "department", "platform")
+
+
+def create_organisation(
+    session: Session,
+    *,
+    actor: Actor,
+    kind: str,
+    name: str,
+    sector: str | None = None,
+    uscc: str | None = None,
+    code: str | None = None,
+    status: str = "active",
+) -> Organisation:
+    if kind not in ORG_KINDS:
+        raise InvalidInput(f"organisation kind must be one of {', '.join(ORG_KINDS)}", code="invalid_kind")
+    if session.scalar(select(Organisation).where(Organisation.name == name)) is not None:
+        raise Conflict(f"organisation {name!r} exists", code="organisation_exists")
+    org = Organisation(kind=kind, name=name, sector=sector, uscc=uscc, code=code, status=status)
+    session.add(org)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "organisation.create", object_type="organisation", object_id=org.id, detail={"kind": kind, "name": name}
+        ),
+    )
+    return org
+
+
+def find_organisation(session: Session, name: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def list_organisations(session: Session) -> list[Organisation]:
+    return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def _check_role_binding(role: Role, organisation_id: int | None, subject_id: int | None) -> None:
+    if role is Role.subject and subject_id is None:
+        raise InvalidInput("a subject account must name its subject", code="subject_required")
+    if role in (Role.platform, Role.department) and organisation_id is None:
+        raise InvalidInput(f"a {role} account must belong to an organisation", code="organisation_required")
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    organisation_id: int | None = None,
+    subject_id: int | None = None,
+) -> User:
+    if role is Role.public:
+        raise InvalidInput("the public role is for anonymous visitors, not accounts", code="invalid_role")
+    _check_role_binding(role, organisation_id, subject_id)
+    if len(password) < 8:
+        raise InvalidInput("password must have at least 8 characters", code="weak_password")
+    if session.scalar(select(User).where(User.username == username)) is not None:
+        raise Conflict(f"user {username!r} exists", code="user_exists")
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=str(role),
+        organisation_id=organisation_id,
+        subject_id=subject_id,
+        password_hash=hash_password(password),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "user.create",
+            object_type="user",
+            object_id=user.id,
+            subject_id=subject_id,
+            detail={"username": username, "role": str(role)},
+        ),
+    )
+    return user
+
+
+def issue_token(
+    session: Session,
+    *,
+    actor: Actor,
+    name: str,
+    role: Role,
+    scopes: list[str] | None = None,
+    organisation_id: int | None = None,
+    subject_id: int | None = None,
+    user_id: int | None = None,
+    days: int | None = None,
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is shown once and stored only hashed."""
+    if role is Role.public:
+        raise InvalidInput("anonymous access needs no token", code="invalid_role")
+    _check_role_binding(role, organisation_id, subject_id)
+    try:
+        granted = parse_scopes(role, scopes)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="invalid_scope") from exc
+    secret = TOKEN_PREFIX + new_secret()
+    token = ApiToken(
+        name=name,
+        secret_hash=hash_secret(secret),
+        role=str(role),
+        scopes=sorted(granted),
+        organisation_id=organisation_id,
+        subject_id=subject_id,
+        user_id=user_id,
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    )
+    session.add(token)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "token.issue",
+            object_type="api_token",
+            object_id=token.id,
+            subject_id=subject_id,
+            detail={"name": name, "role": str(role), "scopes": sorted(granted)},
+        ),
+    )
+    return token, secret
+
+
+def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}", code="token_not_found")
+    token.revoked_at = utcnow()
+    audit.record(session, actor, audit.Event("token.revoke", object_type="api_token", object_id=token_id))
+
+
+def actor_for_token(session: Session, secret: str) -> Actor | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
+    now = utcnow()
+    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
+        return None
+    role = Role(token.role)
+    perms = frozenset(p for p in MATRIX[role] if str(p) in set(token.scopes))
+    return Actor(
+        role=role,
+        label=f"token:{token.id}",
+        permissions=perms,
+        user_id=token.user_id,
+        organisation_id=token.organisation_id,
+        subject_id=token.subject_id,
+    )
+
+
+def login(session: Session, *, username: str, password: str, days: int) -> tuple[str, str] | None:
+    """Check a password; on success open a web session and return (session secret, CSRF token)."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None or not user.password_hash or not verify_password(user.password_hash, password):
+        return None
+    secret, csrf = new_secret(), new_secret(16)
+    session.add(
+        WebSession(
+            secret_hash=hash_secret(secret),
+            csrf_token=csrf,
+            user_id=user.id,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    actor = _user_actor(user)
+    session.flush()
+    audit.record(session, actor, audit.Event("user.login", object_type="user", object_id=user.id))
+    return secret, csrf
+
+
+def logout(session: Session, *, secret: str) -> None:
+    ws = session.scalar(select(WebSession).where(WebSession.secret_hash == hash_secret(secret)))
+    if ws is not None:
+        session.delete(ws)
+
+
+def _user_actor(user: User, csrf: str | None = None) -> Actor:
+    role = Role(user.role)
+    return Actor(
+        role=role,
+        label=f"user:{user.username}",
+        permissions=MATRIX[role],
+        user_id=user.id,
+        organisation_id=user.organisation_id,
+        subject_id=user.subject_id,
+        csrf_token=csrf,
+    )
+
+
+def actor_for_session(session: Session, secret: str) -> Actor | None:
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.secret_hash == hash_secret(secret))
+    ).first()
+    if row is None:
+        return None
+    ws, user = row
+    if ws.expires_at < utcnow() or not user.active:
+        return None
+    return _user_actor(user, ws.csrf_token)
+
+
+def get_user(session: Session, username: str) -> User:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found")
+    return user

@@ -1,0 +1,248 @@
+"""Name normalisation (名称规范化) for search and matching, and masking (脱敏) of personal data.
+
+RULES.md "Identifiers": names must match across traditional/simplified script (繁简), full/half
+width (全角/半角), Chinese/ASCII brackets and company-form variants (有限公司 / 有限责任公司 …).
+A name match — exact after normalisation or fuzzy — is only ever a *candidate*: never punish,
+list or link a record to a subject on a name alone; an identifier match or human confirmation is
+required (that decision belongs to the matching/import layer, not here).
+
+Decisions:
+
+* 有限责任公司 → 有限公司 (the same legal form under the Company Law); 股份有限公司 stays
+  distinct (a different form — a company limited by shares), and 集团 is kept (see ``core_name``).
+* Partnerships (合伙企业): ``(普通合伙企业)`` → ``(普通合伙)``, ``(有限合伙企业)`` → ``(有限合伙)``,
+  ``(特殊的普通合伙)`` → ``(特殊普通合伙)``; ``(有限合伙)`` itself stays. 有限责任合伙 (LLP, a
+  foreign/HK form) is left as written: it is not the same thing as 特殊普通合伙.
+* English forms: ``co.,ltd`` / ``co., ltd.`` / ``company limited`` / ``limited`` / ``ltd`` →
+  ``co.ltd`` (whole words only, so "Unlimited" is untouched).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+from opencc import OpenCC
+
+__all__ = ["COMPOUND_SURNAMES", "PROVINCES", "core_name", "mask_person_name", "mask_ric", "normalise_name"]
+
+
+@cache
+def _t2s() -> OpenCC:
+    """The OpenCC traditional→simplified (繁→简) converter, created once on first use."""
+    return OpenCC("t2s")
+
+
+# After NFKC （）［］ are already ASCII; the rest are mapped here. Middle dots are deleted.
+_BRACKETS = "【〔［〈《「『〖〘｢{[" + "】〕］〉》」』〗〙｣}]"
+_TRANSLATE: dict[int, str | None] = {
+    **{ord(ch): "(" for ch in _BRACKETS[: len(_BRACKETS) // 2]},
+    **{ord(ch): ")" for ch in _BRACKETS[len(_BRACKETS) // 2 :]},
+    **dict.fromkeys(map(ord, "·•・‧∙⋅\u200b\u200c\u200d\u2060\ufeff"), None),
+}
+
+# English company forms, applied while word boundaries (spaces) still exist.
+# The second branch skips an already canonical "co.ltd" (whose "co" may be glued to the name).
+_EN_FORM = re.compile(
+    r"(?<![a-z0-9])(?:co|company)\s*\.?\s*,?\s*(?:ltd|limited)(?![a-z0-9])\.?"
+    r"|(?<![a-z0-9])(?<!co\.)(?:ltd|limited)(?![a-z0-9])\.?"
+)
+_ZH_FORMS = {
+    "有限责任公司": "有限公司",
+    "(普通合伙企业)": "(普通合伙)",
+    "(有限合伙企业)": "(有限合伙)",
+    "(特殊的普通合伙)": "(特殊普通合伙)",
+    "(特殊普通合伙企业)": "(特殊普通合伙)",
+}
+_ZH_FORM = re.compile("|".join(re.escape(k) for k in sorted(_ZH_FORMS, key=len, reverse=True)))
+
+
+def normalise_name(name: str) -> str:
+    """规范化名称: the key two names must share to be the same name.
+
+    NFKC (全角→半角, （）→()), 繁→简 (OpenCC t2s), every bracket kind → ``()``, whitespace and
+    middle dots (·•・) removed, lower case, company-form variants → one canonical form (see the
+    module docstring). Idempotent.
+    """
+    text = unicodedata.normalize("NFKC", name)
+    if not text.isascii():
+        text = str(_t2s().convert(text))
+    text = text.lower().translate(_TRANSLATE)
+    if "ltd" in text or "limited" in text:
+        text = _EN_FORM.sub("co.ltd", text)
+    text = "".join(text.split())
+    if "公司" in text or "合伙" in text:
+        text = _ZH_FORM.sub(lambda m: _ZH_FORMS[m.group()], text)
+    return text
+
+
+# 34 province-level divisions (省级行政区), full names first so the longest form is stripped.
+_PROVINCE_FULL = (
+    "北京市",
+    "天津市",
+    "上海市",
+    "重庆市",
+    "河北省",
+    "山西省",
+    "辽宁省",
+    "吉林省",
+    "黑龙江省",
+    "江苏省",
+    "浙江省",
+    "安徽省",
+    "福建省",
+    "江西省",
+    "山东省",
+    "河南省",
+    "湖北省",
+    "湖南省",
+    "广东省",
+    "海南省",
+    "四川省",
+    "贵州省",
+    "云南省",
+    "陕西省",
+    "甘肃省",
+    "青海省",
+    "台湾省",
+    "内蒙古自治区",
+    "广西壮族自治区",
+    "西藏自治区",
+    "宁夏回族自治区",
+    "新疆维吾尔自治区",
+    "香港特别行政区",
+    "澳门特别行政区",
+)
+_PROVINCE_SUFFIX = re.compile("(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+_PROVINCE_SHORT = tuple(_PROVINCE_SUFFIX.sub("", full) for full in _PROVINCE_FULL)
+PROVINCES = (
+    frozenset(_PROVINCE_FULL)
+    | frozenset(_PROVINCE_SHORT)
+    | frozenset({"广西自治区", "宁夏自治区", "新疆自治区", "香港特区", "澳门特区"})
+)
+_PROVINCE_PREFIX = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
+
+# A leading 2-4 character region token (南京市, 张家口市, 浦东新区, 沛县) — only when more text
+# follows, and not when the suffix character starts or ends an ordinary word (市场, 超市, 园区 …).
+_REGION_TOKEN = re.compile(r"[\u4e00-\u9fff]{1,3}?(?:省|市|区|县)")
+_NOT_REGION_END = (
+    "超市",
+    "门市",
+    "夜市",
+    "股市",
+    "集市",
+    "菜市",
+    "城市",
+    "园区",
+    "社区",
+    "景区",
+    "小区",
+    "校区",
+    "街区",
+    "专区",
+    "展区",
+    "片区",
+    "厂区",
+    "营区",
+    "矿区",
+    "商区",
+    "学区",
+    "辖区",
+)
+_NOT_REGION_NEXT = {"市": "场政民值容监", "区": "块域间别", "省": "钱心力电事油时", "县": "城域"}
+
+# Bracketed regions — (南京), (上海市), (浦东新区), (中国), (china) — anywhere in the name; "(集团)"
+# is unbracketed instead, so that "华信(集团)有限公司" and "华信集团有限公司" share the core "华信集团".
+_GROUP = "(集团)"
+_BRACKETED = re.compile(r"\((?:[\u4e00-\u9fff]{2,3}|[\u4e00-\u9fff]{1,6}(?:省|市|区|县)|china)\)")
+_FORM_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限公司|股份公司|(?<!分)公司|co\.ltd|\((?:特殊普通|普通|有限)合伙\))$"  # not 分公司
+)
+
+
+def _strip_region_prefix(text: str) -> str:
+    for _ in range(4):  # province, city, district/county — a few levels at most
+        m = _PROVINCE_PREFIX.match(text)
+        if m is None:
+            m = _REGION_TOKEN.match(text)
+            if m is not None:
+                token, nxt = m.group(), text[m.end() : m.end() + 1]
+                if token.endswith(_NOT_REGION_END) or nxt in _NOT_REGION_NEXT[token[-1]]:
+                    m = None
+        if m is None or len(text) - m.end() < 2:
+            break
+        text = text[m.end() :]
+    return text
+
+
+def core_name(normalised: str) -> str:
+    """字号 ("brand" part) of a normalised name, for searching: "江苏省南京市华信科技有限公司" → "华信科技".
+
+    Strips a leading administrative-region prefix (province-level names with or without 省/市/
+    自治区, then any leading 2-4 character token ending in 省/市/区/县 that is followed by more
+    text), bracketed regions such as ``(南京)`` / ``(中国)`` anywhere, and trailing company forms
+    (股份有限公司, 有限公司, 公司, co.ltd, (有限合伙) …). 集团 is kept: "华信集团" and "华信" are
+    usually different legal entities. Best effort — never returns an empty string when the input
+    was not empty. Pass the output of :func:`normalise_name`.
+    """
+    text = _BRACKETED.sub("", normalised.replace(_GROUP, "集团"))
+    for _ in range(2):  # e.g. "…科技有限公司(有限合伙)" is rare, but allow two forms
+        stripped = _FORM_SUFFIX.sub("", text)
+        if stripped == text or not stripped:
+            break
+        text = stripped
+    text = _strip_region_prefix(text)
+    return text or normalised
+
+
+COMPOUND_SURNAMES = frozenset(
+    {
+        "欧阳",
+        "司马",
+        "诸葛",
+        "上官",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "轩辕",
+        "令狐",
+        "钟离",
+        "澹台",
+        "端木",
+    }
+)
+
+
+def mask_person_name(name: str) -> str:
+    """姓名脱敏: keep the surname, mask the given name — 张三 → 张*, 欧阳娜娜 → 欧阳**.
+
+    Compound surnames (复姓) from :data:`COMPOUND_SURNAMES` are kept whole when a given name
+    follows; a single character is returned as is; Latin names keep their first letter
+    ("John Smith" → "J*********"). Surrounding whitespace is dropped.
+    """
+    text = name.strip()
+    if len(text) <= 1:
+        return text
+    keep = 2 if len(text) > 2 and text[:2] in COMPOUND_SURNAMES else 1
+    return text[:keep] + "*" * (len(text) - keep)
+
+
+def mask_ric(ric18: str) -> str:
+    """身份证号码脱敏: first 3 and last 4 characters, 11 asterisks — "320***********123X".
+
+    The common Chinese display mask: it keeps the province and the check digit region visible for
+    support staff without revealing the city, birth date or sequence. Other lengths (e.g. a
+    15-digit number) keep the same 3 + 4 characters; anything of 7 characters or fewer is fully
+    masked.
+    """
+    text = "".join(unicodedata.normalize("NFKC", ric18).split()).upper()
+    if len(text) <= 7:
+        return "*" * len(text)
+    return text[:3] + "*" * (len(text) - 7) + text[-4:]

@@ -1,0 +1,59 @@
+"""Public subject pages (Chinese first): search and public profile. Thin."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
+
+from chengxin.domains.subjects import search as subject_search
+from chengxin.domains.subjects import service
+from chengxin.domains.subjects.identifiers import classify_code
+from chengxin.errors import InvalidInput, NotFound
+from chengxin.security.actor import Actor
+from chengxin.security.http import Require, session_dep, state
+from chengxin.security.permissions import Permission as P
+from chengxin.templating import render
+
+pages = APIRouter(include_in_schema=False)
+DB = Annotated[Session, Depends(session_dep, scope="function")]
+
+
+@pages.get("/", response_class=HTMLResponse)
+def home(request: Request, actor: Actor = Depends(Require(P.public_read))) -> HTMLResponse:
+    return render(request, "index.html", {"q": None})
+
+
+@pages.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request, session: DB, actor: Actor = Depends(Require(P.public_read)), q: str = Query("", max_length=100)
+) -> HTMLResponse:
+    st = state(request)
+    matched_by = "name"
+    if classify_code(q):
+        matched_by = "code"
+        try:
+            found = [service.find_by_code(session, code=q, cipher=st.cipher)]
+        except (NotFound, InvalidInput):
+            found = []
+    else:
+        found = (
+            subject_search.search_names(session, query=q, include_natural=actor.can(P.subjects_read), limit=20)
+            if q.strip()
+            else []
+        )
+    ctx = {"q": q, "results": service.summarise(session, actor=actor, subjects=found), "matched_by": matched_by}
+    name = "_results.html" if request.headers.get("hx-request") else "index.html"
+    return render(request, name, ctx)
+
+
+@pages.get("/subjects/{subject_id}", response_class=HTMLResponse)
+def profile(
+    subject_id: int, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read))
+) -> HTMLResponse:
+    st = state(request)
+    subject = service.get_subject(session, subject_id)
+    out = service.present(session, actor=actor, subject=subject, cipher=st.cipher)
+    return render(request, "subject.html", {"s": out})

@@ -1,0 +1,81 @@
+"""Request and response models of the subject API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chengxin.domains.subjects.rules import LegalForm, SubjectRoleName
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class LegalSubjectIn(_Strict):
+    kind: Literal["legal"]
+    name: str = Field(min_length=1, max_length=300)
+    uscc: str = Field(description="Unified Social Credit Code (统一社会信用代码), GB 32100")
+    legal_form: LegalForm | None = None
+    legal_representative: str | None = Field(default=None, max_length=120)
+    roles: list[SubjectRoleName] = Field(default_factory=list)
+
+
+class NaturalSubjectIn(_Strict):
+    kind: Literal["natural"]
+    name: str = Field(min_length=1, max_length=120)
+    ric: str = Field(description="Resident identity number (居民身份证号码), GB 11643; 15 digits accepted")
+    roles: list[SubjectRoleName] = Field(default_factory=list)
+
+
+class SubjectPatch(_Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    legal_form: LegalForm | None = None
+    legal_representative: str | None = Field(default=None, max_length=120)
+    roles: list[SubjectRoleName] | None = None
+
+
+class VerificationOut(BaseModel):
+    status: str
+    method: str | None
+    verified_at: datetime | None
+
+
+class SubjectOut(BaseModel):
+    """A subject as the viewer may see it; ``masked`` lists fields shown masked."""
+
+    id: int
+    kind: str
+    name: str
+    legal_form: str | None
+    uscc: str | None
+    ric: str | None
+    division: str
+    roles: list[str]
+    legal_representative: str | None
+    verification: VerificationOut | None
+    identity_warnings: list[str]
+    masked: list[str]
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class SubjectSummary(BaseModel):
+    id: int
+    kind: str
+    name: str
+    uscc: str | None
+    ric: str | None
+    legal_form: str | None
+    division: str
+    roles: list[str]
+    verification_status: str | None
+    masked: list[str]
+
+
+class SearchResult(BaseModel):
+    query: str
+    matched_by: str  # code | name | none
+    results: list[SubjectSummary]

@@ -1,0 +1,310 @@
+"""Subject use cases. Keyword-only arguments; never commits (the caller owns the transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chengxin.db import utcnow
+from chengxin.domains.subjects import rules
+from chengxin.domains.subjects.identifiers import IdentifierError, classify_code, division_of, validate_ric
+from chengxin.domains.subjects.models import Subject, SubjectRole
+from chengxin.domains.subjects.names import core_name, mask_person_name, normalise_name
+from chengxin.domains.subjects.schemas import (
+    LegalSubjectIn,
+    NaturalSubjectIn,
+    SubjectOut,
+    SubjectPatch,
+    SubjectSummary,
+    VerificationOut,
+)
+from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.security import audit
+from chengxin.security.actor import Actor
+from chengxin.security.crypto import PiiCipher
+from chengxin.security.permissions import Permission
+
+RIC_CONTEXT = "ric"
+
+
+def identifier_problem(exc: IdentifierError, field: str) -> InvalidInput:
+    return InvalidInput(
+        exc.detail,
+        code=exc.code,
+        message_zh=exc.message_zh,
+        errors=[{"field": field, "code": exc.code, "detail": exc.detail, "message_zh": exc.message_zh}],
+    )
+
+
+def ric_index(cipher: PiiCipher, ric18: str) -> str:
+    return cipher.blind_index(ric18, context=RIC_CONTEXT)
+
+
+def _existing_by_identity(session: Session, identity: rules.Identity, cipher: PiiCipher) -> Subject | None:
+    if identity.kind is rules.Kind.legal:
+        return session.scalar(select(Subject).where(Subject.uscc == identity.code))
+    return session.scalar(select(Subject).where(Subject.ric_index == ric_index(cipher, identity.code)))
+
+
+def new_subject_values(
+    identity: rules.Identity, *, name: str, legal_form: str | None, legal_representative: str | None, cipher: PiiCipher
+) -> dict[str, object]:
+    """Column values of a new subject (shared by the API and the bulk import)."""
+    from chengxin.domains.subjects.names import mask_ric
+
+    now = utcnow()
+    values: dict[str, object] = {
+        "kind": str(identity.kind),
+        "name": name,
+        "name_norm": normalise_name(name),
+        "name_core": core_name(normalise_name(name)),
+        "division": division_of(identity.code, "uscc" if identity.kind is rules.Kind.legal else "ric"),
+        "legal_representative": legal_representative,
+        "identity_warnings": list(identity.warnings),
+        "verification_status": "unverified",
+        "created_at": now,
+        "updated_at": now,
+        "version": 1,
+        "uscc": None,
+        "ric_cipher": None,
+        "ric_index": None,
+        "ric_masked": None,
+        "legal_form": None,
+    }
+    if identity.kind is rules.Kind.legal:
+        values["uscc"] = identity.code
+        values["legal_form"] = legal_form or str(rules.default_legal_form(identity.code))
+    else:
+        values["ric_cipher"] = cipher.encrypt(identity.code, context=RIC_CONTEXT)
+        values["ric_index"] = ric_index(cipher, identity.code)
+        values["ric_masked"] = mask_ric(identity.code)
+    return values
+
+
+def create_subject(
+    session: Session, *, actor: Actor, data: LegalSubjectIn | NaturalSubjectIn, cipher: PiiCipher
+) -> Subject:
+    kind = rules.Kind(data.kind)
+    field = "uscc" if kind is rules.Kind.legal else "ric"
+    try:
+        identity = rules.check_identity(kind, uscc=getattr(data, "uscc", None), ric=getattr(data, "ric", None))
+    except IdentifierError as exc:
+        raise identifier_problem(exc, field) from exc
+    try:
+        roles = rules.check_roles(kind, [str(r) for r in data.roles])
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="invalid_role") from exc
+    existing = _existing_by_identity(session, identity, cipher)
+    if existing is not None:
+        raise Conflict(
+            f"a subject with this {field.upper()} already exists (id {existing.id}): one identity, one subject",
+            code="subject_exists",
+            message_zh="该证件号码已登记为信用主体（一个身份只能对应一个主体）",
+            errors=[{"field": field, "existing_id": existing.id}],
+        )
+    values = new_subject_values(
+        identity,
+        name=data.name,
+        legal_form=str(getattr(data, "legal_form", None) or "") or None,
+        legal_representative=getattr(data, "legal_representative", None),
+        cipher=cipher,
+    )
+    subject = Subject(**values)
+    subject.roles = [SubjectRole(role=str(r)) for r in roles]
+    session.add(subject)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "subject.create",
+            subject_id=subject.id,
+            object_type="subject",
+            object_id=subject.id,
+            detail={"kind": subject.kind, "roles": [str(r) for r in roles], "warnings": list(identity.warnings)},
+        ),
+    )
+    return subject
+
+
+def get_subject(session: Session, subject_id: int) -> Subject:
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise NotFound(f"no subject with id {subject_id}", code="subject_not_found", message_zh="未找到该信用主体")
+    return subject
+
+
+def find_by_code(session: Session, *, code: str, cipher: PiiCipher) -> Subject:
+    """Exact lookup by USCC or RIC (15-digit RICs are converted first)."""
+    shape = classify_code(code)
+    subject: Subject | None = None
+    if shape == "uscc":
+        norm = code.strip().upper()
+        subject = session.scalar(select(Subject).where(Subject.uscc == norm))
+    elif shape == "ric":
+        try:
+            ric = validate_ric(code)
+        except IdentifierError as exc:
+            raise identifier_problem(exc, "code") from exc
+        subject = session.scalar(select(Subject).where(Subject.ric_index == ric_index(cipher, ric)))
+    else:
+        raise InvalidInput(
+            f"{code!r} is neither a USCC (18 characters) nor a resident identity number",
+            code="code_unrecognised",
+            message_zh="既不是统一社会信用代码，也不是居民身份证号码",
+        )
+    if subject is None:
+        raise NotFound("no subject with this code", code="subject_not_found", message_zh="未找到该信用主体")
+    return subject
+
+
+def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: SubjectPatch) -> Subject:
+    subject = get_subject(session, subject_id)
+    kind = rules.Kind(subject.kind)
+    changed: dict[str, object] = {}
+    if patch.name is not None and patch.name != subject.name:
+        changed["name"] = {"from": subject.name, "to": patch.name}
+        subject.name = patch.name
+        subject.name_norm = normalise_name(patch.name)
+        subject.name_core = core_name(subject.name_norm)
+    if kind is rules.Kind.legal:
+        if patch.legal_form is not None and str(patch.legal_form) != subject.legal_form:
+            changed["legal_form"] = {"from": subject.legal_form, "to": str(patch.legal_form)}
+            subject.legal_form = str(patch.legal_form)
+        if patch.legal_representative is not None and patch.legal_representative != subject.legal_representative:
+            changed["legal_representative"] = {"from": subject.legal_representative, "to": patch.legal_representative}
+            subject.legal_representative = patch.legal_representative
+    elif patch.legal_form is not None or patch.legal_representative is not None:
+        raise InvalidInput("a natural person has no legal form or legal representative", code="field_not_allowed")
+    if patch.roles is not None:
+        try:
+            roles = [str(r) for r in rules.check_roles(kind, [str(r) for r in patch.roles])]
+        except ValueError as exc:
+            raise InvalidInput(str(exc), code="invalid_role") from exc
+        if roles != subject.role_names:
+            changed["roles"] = {"from": subject.role_names, "to": roles}
+            keep = [r for r in subject.roles if r.role in roles]
+            subject.roles = keep + [SubjectRole(role=r) for r in roles if r not in subject.role_names]
+    if changed:
+        subject.version += 1
+        subject.updated_at = utcnow()
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            audit.Event(
+                "subject.update",
+                subject_id=subject.id,
+                object_type="subject",
+                object_id=subject.id,
+                fields=sorted(changed),
+                detail={"changes": changed},
+            ),
+        )
+    return subject
+
+
+def disclosure(actor: Actor, subject: Subject, *, reveal_ric: bool) -> rules.Disclosure:
+    return rules.disclosure_for(
+        rules.Kind(subject.kind),
+        is_self=actor.is_self(subject.id) and actor.can(Permission.self_read),
+        can_read=actor.can(Permission.subjects_read),
+        can_read_pii=actor.can(Permission.subjects_read_pii),
+        purpose=actor.purpose,
+        reveal_ric=reveal_ric,
+    )
+
+
+def present(
+    session: Session, *, actor: Actor, subject: Subject, cipher: PiiCipher, reveal_ric: bool = False
+) -> SubjectOut:
+    """The subject as this actor may see it; a read of personal data is audited."""
+    d = disclosure(actor, subject, reveal_ric=reveal_ric)
+    masked: list[str] = []
+    name = subject.name
+    ric: str | None = subject.ric_masked
+    if subject.kind == rules.Kind.natural:
+        if not d.full_name:
+            name, masked = mask_person_name(subject.name), ["name"]
+        if d.full_ric and subject.ric_cipher is not None:
+            ric = cipher.decrypt(subject.ric_cipher, context=RIC_CONTEXT)
+        else:
+            masked.append("ric")
+        if d.protected_fields:
+            audit.record(
+                session,
+                actor,
+                audit.Event(
+                    "subject.read_personal",
+                    subject_id=subject.id,
+                    object_type="subject",
+                    object_id=subject.id,
+                    fields=d.protected_fields,
+                ),
+            )
+    verification = None
+    if d.verification:
+        verification = VerificationOut(
+            status=subject.verification_status, method=subject.verification_method, verified_at=subject.verified_at
+        )
+    return SubjectOut(
+        id=subject.id,
+        kind=subject.kind,
+        name=name,
+        legal_form=subject.legal_form,
+        uscc=subject.uscc,
+        ric=ric,
+        division=subject.division,
+        roles=subject.role_names,
+        legal_representative=subject.legal_representative,
+        verification=verification,
+        identity_warnings=list(subject.identity_warnings or []) if d.verification else [],
+        masked=masked,
+        created_at=subject.created_at,
+        updated_at=subject.updated_at,
+    )
+
+
+def summarise(session: Session, *, actor: Actor, subjects: Sequence[Subject]) -> list[SubjectSummary]:
+    """Search-result rows; personal names in clear only for readers allowed them (audited)."""
+    out: list[SubjectSummary] = []
+    revealed: list[int] = []
+    for s in subjects:
+        d = disclosure(actor, s, reveal_ric=False)
+        masked: list[str] = []
+        name = s.name
+        if s.kind == rules.Kind.natural:
+            masked.append("ric")
+            if d.full_name:
+                revealed.append(s.id)
+            else:
+                name = mask_person_name(s.name)
+                masked.append("name")
+        out.append(
+            SubjectSummary(
+                id=s.id,
+                kind=s.kind,
+                name=name,
+                uscc=s.uscc,
+                ric=s.ric_masked,
+                legal_form=s.legal_form,
+                division=s.division,
+                roles=s.role_names,
+                verification_status=s.verification_status if d.verification else None,
+                masked=masked,
+            )
+        )
+    if revealed:
+        audit.record(
+            session,
+            actor,
+            audit.Event(
+                "subject.search_personal",
+                object_type="subject",
+                fields=["name"],
+                detail={"subject_ids": revealed},
+            ),
+        )
+    return out

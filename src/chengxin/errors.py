@@ -1,0 +1,95 @@
+"""One error hierarchy. Each error has a stable ``code`` and an HTTP ``status``.
+
+The API renders it as problem JSON (RFC 9457) and the web pages as a Chinese error page;
+the CLI prints ``message_zh``/``detail`` and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+    title_zh: str = "请求有误"
+    exit_code: int = 2
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        message_zh: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.message_zh = message_zh or self.title_zh
+        self.errors = errors or []
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": f"https://chengxin.example/problems/{self.code}",
+            "title": self.title,
+            "status": self.status,
+            "code": self.code,
+            "detail": self.detail,
+            "message_zh": self.message_zh,
+        }
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+class InvalidInput(DomainError):
+    status = 422
+    code = "invalid_input"
+    title = "Invalid input"
+    title_zh = "输入数据不符合要求"
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+    title_zh = "未找到"
+    exit_code = 3
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+    title_zh = "与已有数据冲突"
+
+
+class AuthenticationRequired(DomainError):
+    status = 401
+    code = "authentication_required"
+    title = "Authentication required"
+    title_zh = "请先登录"
+    exit_code = 4
+
+
+class PermissionDenied(DomainError):
+    status = 403
+    code = "permission_denied"
+    title = "Permission denied"
+    title_zh = "无权执行此操作"
+    exit_code = 4
+
+
+class UnusableInput(DomainError):
+    """A file or request that cannot be used at all (as opposed to some bad rows)."""
+
+    status = 400
+    code = "unusable_input"
+    title = "Unusable input"
+    title_zh = "输入文件无法使用"
+    exit_code = 2

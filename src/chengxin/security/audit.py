@@ -1,0 +1,188 @@
+"""Append-only, hash-chained audit log (审计日志 / 查询日志).
+
+Every change and every read of non-public data writes one entry *in the same transaction*.
+Each entry's hash covers its content and the previous entry's hash, so editing or deleting
+any entry breaks the chain from that point on; ``verify_chain`` finds the first break.
+Truncating the tail is caught by comparing with a head hash recorded elsewhere
+(``chengxin audit head`` prints it; ``chengxin audit verify --expect-head`` checks it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from chengxin.db import Base, UTCDateTime, table_of, utcnow
+from chengxin.security.actor import Actor
+
+GENESIS = "0" * 64
+_PG_LOCK_KEY = 7_262_2026
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(120))
+    actor_role: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    purpose: Mapped[str | None] = mapped_column(String(200))
+    subject_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    request_id: Mapped[str | None] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+_HASHED = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "actor_role",
+    "user_id",
+    "organisation_id",
+    "action",
+    "purpose",
+    "subject_id",
+    "object_type",
+    "object_id",
+    "fields",
+    "detail",
+    "request_id",
+    "prev_hash",
+)
+
+
+def _canonical_time(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def compute_hash(values: dict[str, Any]) -> str:
+    """SHA-256 over the canonical JSON of an entry's hashed fields (pure)."""
+    payload = {k: values[k] for k in _HASHED}
+    payload["occurred_at"] = _canonical_time(payload["occurred_at"])
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Event:
+    """What to record: an action, optionally about a subject and an object."""
+
+    action: str
+    subject_id: int | None = None
+    object_type: str | None = None
+    object_id: str | int | None = None
+    fields: Sequence[str] = ()
+    detail: dict[str, Any] | None = None
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    if session.info.get("readonly"):
+        raise RuntimeError("audit entries need a writing unit of work")
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    # On SQLite the writing unit of work began with BEGIN IMMEDIATE: writers are serialised.
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list[str]:
+    """Append entries for ``events`` in the caller's transaction; returns their hashes."""
+    seq, prev = _lock_head(session)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for ev in events:
+        seq += 1
+        values: dict[str, Any] = {
+            "seq": seq,
+            "occurred_at": now,
+            "actor": actor.label,
+            "actor_role": str(actor.role),
+            "user_id": actor.user_id,
+            "organisation_id": actor.organisation_id,
+            "action": ev.action,
+            "purpose": actor.purpose,
+            "subject_id": ev.subject_id,
+            "object_type": ev.object_type,
+            "object_id": None if ev.object_id is None else str(ev.object_id),
+            "fields": list(ev.fields),
+            "detail": ev.detail or {},
+            "request_id": actor.request_id,
+            "prev_hash": prev,
+        }
+        values["entry_hash"] = prev = compute_hash(values)
+        rows.append(values)
+    if rows:
+        session.execute(table_of(AuditEntry).insert(), rows)
+    return [r["entry_hash"] for r in rows]
+
+
+def record(session: Session, actor: Actor, event: Event) -> str:
+    return record_many(session, actor, [event])[0]
+
+
+@dataclass
+class ChainReport:
+    checked: int
+    head_seq: int
+    head_hash: str
+    problems: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(
+    session: Session, *, expect_head: str | None = None, batch: int = 5000, max_problems: int = 20
+) -> ChainReport:
+    """Walk the whole chain in order and report every break (edited, deleted, reordered)."""
+    prev_seq, prev_hash, checked = 0, GENESIS, 0
+    problems: list[str] = []
+    cols = [getattr(AuditEntry, c) for c in _HASHED] + [AuditEntry.entry_hash]
+    while True:
+        rows = session.execute(
+            select(*cols).where(AuditEntry.seq > prev_seq).order_by(AuditEntry.seq).limit(batch)
+        ).all()
+        if not rows:
+            break
+        for row in rows:
+            values = dict(zip([*_HASHED, "entry_hash"], row, strict=True))
+            seq = values["seq"]
+            if seq != prev_seq + 1:
+                problems.append(f"entries {prev_seq + 1}..{seq - 1} are missing (deleted)")
+            if values["prev_hash"] != prev_hash:
+                problems.append(f"entry {seq}: does not link to the entry before it")
+            if compute_hash(values) != values["entry_hash"]:
+                problems.append(f"entry {seq}: content does not match its hash (edited)")
+            prev_seq, prev_hash = seq, values["entry_hash"]
+            checked += 1
+            if len(problems) >= max_problems:
+                return ChainReport(checked, prev_seq, prev_hash, problems)
+    if expect_head is not None and expect_head != prev_hash:
+        problems.append("the head hash differs from the one recorded (entries removed or added at the end)")
+    return ChainReport(checked, prev_seq, prev_hash, problems)
+
+
+def count_entries(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)

@@ -1,0 +1,112 @@
+"""HTTP side of security: who the caller is, and the permission every route must declare.
+
+``Require(permission)`` is the only way a route gets an actor; ``app.py`` refuses to start
+when a route lacks one (default deny). Tokens come as ``Authorization: Bearer cx_…``; web
+pages use a session cookie, and unsafe requests made with the cookie need the CSRF token.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from chengxin.config import Settings
+from chengxin.db import Database, unit_of_work
+from chengxin.domains.accounts import service as accounts
+from chengxin.errors import AuthenticationRequired, PermissionDenied
+from chengxin.security.actor import ANONYMOUS, Actor
+from chengxin.security.crypto import PiiCipher
+from chengxin.security.permissions import Permission
+
+SESSION_COOKIE = "cx_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    cipher: PiiCipher
+    verifier: Any  # IdentityVerifier
+
+
+def state(request: Request) -> AppState:
+    return request.app.state.chengxin  # type: ignore[no-any-return]
+
+
+def _resolve(request: Request) -> Actor:
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    st = state(request)
+    actor: Actor | None = ANONYMOUS
+    auth = request.headers.get("authorization", "")
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if auth:
+        scheme, _, secret = auth.partition(" ")
+        if scheme.lower() != "bearer" or not secret:
+            raise AuthenticationRequired("use 'Authorization: Bearer <token>'", code="bad_authorization")
+        with unit_of_work(st.db, readonly=True) as s:
+            actor = accounts.actor_for_token(s, secret.strip())
+        if actor is None:
+            raise AuthenticationRequired("the token is unknown, expired or revoked", code="invalid_token")
+    elif cookie:
+        with unit_of_work(st.db, readonly=True) as s:
+            actor = accounts.actor_for_session(s, cookie)
+        if actor is None:
+            actor = ANONYMOUS
+        elif request.method not in SAFE_METHODS:
+            sent = request.headers.get("x-csrf-token") or getattr(request.state, "csrf_form", None)
+            if sent != actor.csrf_token:
+                raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
+    purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
+    rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
+    actor = replace(actor or ANONYMOUS, purpose=purpose or None, request_id=rid)
+    request.state.actor = actor
+    return actor
+
+
+class Require:
+    """Dependency: the caller must hold ``permission``; returns the ``Actor``."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    async def __call__(self, request: Request) -> Actor:
+        if (
+            request.method not in SAFE_METHODS
+            and SESSION_COOKIE in request.cookies
+            and "x-csrf-token" not in request.headers
+            and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            )
+        ):
+            form = await request.form()
+            token = form.get("csrf_token")
+            request.state.csrf_form = token if isinstance(token, str) else None
+        actor = _resolve(request)
+        if not actor.can(self.permission):
+            if actor is ANONYMOUS or actor.label == "anonymous":
+                raise AuthenticationRequired(f"this needs the permission {self.permission}; log in or send a token")
+            raise PermissionDenied(f"role {actor.role} does not hold the permission {self.permission}")
+        request.state.permission = self.permission
+        return actor
+
+    def __repr__(self) -> str:
+        return f"Require({self.permission})"
+
+
+def session_dep(request: Request) -> Iterator[Session]:
+    """One unit of work per request: read-only for anonymous callers, writing otherwise.
+
+    Use with ``Depends(session_dep, scope="function")`` so the commit happens before the
+    response is sent."""
+    actor = _resolve(request)
+    readonly = actor.label == "anonymous" and request.method in SAFE_METHODS
+    with unit_of_work(state(request).db, readonly=readonly) as session:
+        yield session

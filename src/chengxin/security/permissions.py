@@ -1,0 +1,73 @@
+"""Roles and the permission matrix — the one place that says who may do what.
+
+Default deny: a route that does not declare a permission does not start (see ``app.py``),
+and a role holds exactly the permissions listed here, nothing else.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    public = "public"  # anyone, not logged in (公众)
+    subject = "subject"  # self-service for one subject (信用主体本人)
+    platform = "platform"  # an e-commerce platform operator (平台)
+    department = "department"  # a regulator or other public body (部门)
+    credit_centre = "credit_centre"  # the operator, administrators (信用中心)
+    auditor = "auditor"  # reviews logs and the audit chain (审计)
+
+
+class Permission(StrEnum):
+    public_read = "public:read"  # public search, public profiles, health
+    self_read = "self:read"  # a subject reads its own file, unmasked
+    subjects_read = "subjects:read"  # non-public attributes; natural persons' full names
+    subjects_read_pii = "subjects:read_pii"  # unmasked identity numbers (with a purpose)
+    subjects_create = "subjects:create"
+    subjects_update = "subjects:update"
+    subjects_import = "subjects:import"
+    verification_run = "verification:run"  # identity verification (实名核验)
+    registry_import = "registry:import"  # load the authoritative registry
+    accounts_manage = "accounts:manage"  # organisations, users, tokens
+    audit_read = "audit:read"
+    audit_verify = "audit:verify"
+    ops_metrics = "ops:metrics"
+
+
+P = Permission
+
+MATRIX: dict[Role, frozenset[Permission]] = {
+    Role.public: frozenset({P.public_read}),
+    Role.subject: frozenset({P.public_read, P.self_read}),
+    Role.platform: frozenset({P.public_read, P.subjects_read, P.subjects_create, P.verification_run}),
+    Role.department: frozenset(
+        {
+            P.public_read,
+            P.subjects_read,
+            P.subjects_read_pii,
+            P.subjects_create,
+            P.subjects_update,
+            P.subjects_import,
+            P.verification_run,
+        }
+    ),
+    Role.credit_centre: frozenset(set(Permission) - {P.self_read}),
+    Role.auditor: frozenset({P.public_read, P.subjects_read, P.audit_read, P.audit_verify, P.ops_metrics}),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in MATRIX[role]
+
+
+def parse_scopes(role: Role, scopes: list[str] | None) -> frozenset[Permission]:
+    """Scopes of a token: a subset of its role's permissions (all of them when none given)."""
+    granted = MATRIX[role]
+    if not scopes:
+        return granted
+    wanted = frozenset(Permission(s) for s in scopes)
+    extra = wanted - granted
+    if extra:
+        names = ", ".join(sorted(extra))
+        raise ValueError(f"role {role} cannot hold scopes: {names}")
+    return wanted
