@@ -13,12 +13,12 @@ app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 @app.command("verify")
 def verify(
-    expect_head: str | None = typer.Option(None, help="head hash recorded earlier (detects truncation)"),
+    checkpoint: str | None = typer.Option(None, help="SEQ:HASH printed earlier by `audit head` (detects truncation)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object"),
 ) -> None:
     """Check every entry: exits 1 if any entry was edited, deleted or reordered."""
     with unit_of_work(database(), readonly=True) as s:
-        report = audit_chain.verify_chain(s, expect_head=expect_head)
+        report = audit_chain.verify_chain(s, checkpoint=checkpoint)
     if as_json:
         print_json_line(
             {
@@ -43,7 +43,7 @@ def verify(
 
 @app.command("head")
 def head() -> None:
-    """Print the head of the chain (seq and hash) to record outside the database."""
+    """Print the head of the chain as a checkpoint ``SEQ:HASH`` to keep outside the database."""
     with unit_of_work(database(), readonly=True) as s:
-        report = audit_chain.verify_chain(s)
-    print_json_line({"head_seq": report.head_seq, "head_hash": report.head_hash})
+        seq, digest = audit_chain.head(s)
+    print_json_line({"head_seq": seq, "head_hash": digest, "checkpoint": f"{seq}:{digest}"})

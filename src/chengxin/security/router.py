@@ -38,10 +38,10 @@ def list_entries(
 
 @router.get("/verify")
 def verify(
-    session: DB, actor: Actor = Depends(Require(P.audit_verify)), expect_head: str | None = None
+    session: DB, actor: Actor = Depends(Require(P.audit_verify)), checkpoint: str | None = Query(None, pattern=r"^\d+:[0-9a-f]{64}$")
 ) -> dict[str, Any]:
     """Walk the chain: ``ok`` is false when any entry was edited, deleted or reordered."""
-    report = audit.verify_chain(session, expect_head=expect_head)
+    report = audit.verify_chain(session, checkpoint=checkpoint)
     return {
         "ok": report.ok,
         "checked": report.checked,

@@ -69,12 +69,16 @@ def test_rehashed_edit_still_breaks_the_link(db: Database) -> None:
     assert any("entry 3: does not link" in p for p in report.problems)
 
 
-def test_truncated_tail_detected_with_recorded_head(db: Database) -> None:
+def test_truncated_tail_detected_with_recorded_checkpoint(db: Database) -> None:
     _fill(db)
-    head = _verify(db).head_hash
-    _hand_edit(db, "DELETE FROM audit_entries WHERE seq = 5")
+    report = _verify(db)
+    checkpoint = f"{report.head_seq}:{report.head_hash}"
+    _fill(db, 2)  # the log goes on after the checkpoint was recorded: still fine
+    assert _verify(db, checkpoint=checkpoint).ok
+    _hand_edit(db, "DELETE FROM audit_entries WHERE seq >= 5")
     assert _verify(db).ok  # a chain cannot see its own missing tail …
-    assert not _verify(db, expect_head=head).ok  # … the recorded head can
+    bad = _verify(db, checkpoint=checkpoint)  # … the recorded checkpoint can
+    assert not bad.ok and "checkpoint entry 5 is gone" in bad.problems[0]
 
 
 def test_audit_table_is_append_only(db: Database) -> None:

@@ -7,15 +7,20 @@ row exactly once (idempotent by identity: USCC, or the RIC's blind index).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chengxin.db import table_of, utcnow
+from chengxin.db import Database, bulk_insert, table_of, unit_of_work, utcnow
 from chengxin.domains.subjects import rules
 from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.subjects.identifiers import IdentifierError
@@ -116,9 +121,10 @@ class Prepared:
     legal_form: str | None
     legal_representative: str | None
     roles: list[str]
+    values: dict[str, object] | None = None  # column values of a new subject, when computed ahead
 
 
-def prepare_row(n: int, row: dict[str, str]) -> Prepared:
+def prepare_row(n: int, row: dict[str, str], *, today: date | None = None) -> Prepared:
     """Validate one row (pure); raises ``IdentifierError`` or ``ValueError`` with a reason."""
     name = row.get("name", "").strip()
     if not name:
@@ -140,6 +146,7 @@ def prepare_row(n: int, row: dict[str, str]) -> Prepared:
         kind,
         uscc=row.get("uscc") if kind is rules.Kind.legal else None,
         ric=ric if kind is rules.Kind.natural else None,
+        today=today,
     )
     if legal_form:
         legal_form = _LEGAL_FORM_ZH.get(legal_form, legal_form)
@@ -149,17 +156,77 @@ def prepare_row(n: int, row: dict[str, str]) -> Prepared:
     return Prepared(n, identity, name, legal_form, row.get("legal_representative") or None, checked)
 
 
-def iter_prepared(rows: Iterable[tuple[int, dict[str, str]]], summary: ImportSummary) -> Iterator[Prepared]:
+def iter_prepared(
+    rows: Iterable[tuple[int, dict[str, str]]], summary: ImportSummary, *, today: date | None = None
+) -> Iterator[Prepared]:
     for n, row in rows:
         summary.rows += 1
         try:
-            yield prepare_row(n, row)
+            yield prepare_row(n, row, today=today)
         except IdentifierError as exc:
             summary.rejected += 1
             summary.rejections.append(Rejection(n, exc.code, exc.detail))
         except ValueError as exc:
             summary.rejected += 1
             summary.rejections.append(Rejection(n, "invalid_row", str(exc)))
+
+
+def prepare_chunk(
+    chunk: list[tuple[int, dict[str, str]]], master_key: bytes
+) -> tuple[list[Prepared], list[Rejection]]:
+    """Validate a chunk and compute its new-subject column values (run in a worker process)."""
+    pii = PiiCipher.from_master(master_key)
+    summary = ImportSummary()
+    now = utcnow()
+    out = [
+        replace(
+            p,
+            values=subject_service.new_subject_values(
+                p.identity,
+                name=p.name,
+                legal_form=p.legal_form,
+                legal_representative=p.legal_representative,
+                cipher=pii,
+                now=now,
+            ),
+        )
+        for p in iter_prepared(chunk, summary, today=subject_service.legal_today())
+    ]
+    return out, summary.rejections
+
+
+def iter_prepared_chunks(
+    rows: Iterable[tuple[int, dict[str, str]]], summary: ImportSummary, *, master_key: bytes, chunk_size: int
+) -> Iterator[list[Prepared]]:
+    """Chunks of prepared rows. Validation, normalisation and encryption run in a second process
+    while the caller writes the previous chunk, so a big import uses both cores; a small input
+    (one chunk) is prepared in-process."""
+    it = iter(rows)
+    first = list(islice(it, chunk_size))
+    second = list(islice(it, chunk_size))
+    if not second:
+        done, rejected = prepare_chunk(first, master_key)
+        summary.rows += len(first)
+        summary.rejected += len(rejected)
+        summary.rejections.extend(rejected)
+        if done:
+            yield done
+        return
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        pending: deque[tuple[int, Future[tuple[list[Prepared], list[Rejection]]]]] = deque()
+        for chunk in (first, second):
+            pending.append((len(chunk), pool.submit(prepare_chunk, chunk, master_key)))
+        while pending:
+            count, future = pending.popleft()
+            nxt = list(islice(it, chunk_size))
+            if nxt:
+                pending.append((len(nxt), pool.submit(prepare_chunk, nxt, master_key)))
+            done, rejected = future.result()
+            summary.rows += count
+            summary.rejected += len(rejected)
+            summary.rejections.extend(rejected)
+            yield done
 
 
 def open_file(path: Path) -> Table:
@@ -195,7 +262,9 @@ def write_batch(
         by_key[key] = p
     legal = {k: p for k, p in by_key.items() if p.identity.kind is rules.Kind.legal}
     natural = {
-        subject_service.ric_index(cipher, k): p for k, p in by_key.items() if p.identity.kind is rules.Kind.natural
+        str(p.values["ric_index"]) if p.values else subject_service.ric_index(cipher, k): p
+        for k, p in by_key.items()
+        if p.identity.kind is rules.Kind.natural
     }
     existing: dict[str, Subject] = {}
     if legal:
@@ -204,6 +273,7 @@ def write_batch(
         existing.update(
             (s.ric_index or "", s) for s in session.scalars(select(Subject).where(Subject.ric_index.in_(natural)))
         )
+    now = utcnow()
     new_rows: list[dict[str, object]] = []
     new_roles: list[list[str]] = []
     events: list[audit.Event] = []
@@ -211,12 +281,14 @@ def write_batch(
         s = existing.get(key)
         if s is None:
             new_rows.append(
-                subject_service.new_subject_values(
+                p.values
+                or subject_service.new_subject_values(
                     p.identity,
                     name=p.name,
                     legal_form=p.legal_form,
                     legal_representative=p.legal_representative,
                     cipher=cipher,
+                    now=now,
                 )
             )
             new_roles.append(p.roles)
@@ -238,14 +310,15 @@ def write_batch(
             summary.unchanged += 1
     if new_rows:
         outcomes = _verify_new(session, verifier, new_rows)
-        session.execute(table_of(Subject).insert(), new_rows)  # Core executemany: RETURNING is row by row on SQLite
+        bulk_insert(session, table_of(Subject), new_rows)  # no RETURNING: it goes row by row on SQLite
         ids = _ids_of(session, new_rows)
         role_rows = [{"subject_id": i, "role": r} for i, roles in zip(ids, new_roles, strict=True) for r in roles]
         if role_rows:
-            session.execute(table_of(SubjectRole).insert(), role_rows)
+            bulk_insert(session, table_of(SubjectRole), role_rows)
         if verifier is not None:
-            session.execute(
-                table_of(IdentityVerification).insert(),
+            bulk_insert(
+                session,
+                table_of(IdentityVerification),
                 verification_service.verification_rows(ids, outcomes, method=verifier.method, actor=actor),
             )
         summary.inserted += len(ids)
@@ -310,3 +383,24 @@ def _apply_changes(s: Subject, p: Prepared) -> dict[str, object]:
         s.version += 1
         s.updated_at = utcnow()
     return changes
+
+
+def run_import(
+    db: Database,
+    *,
+    actor: Actor,
+    rows: Iterable[tuple[int, dict[str, str]]],
+    summary: ImportSummary,
+    cipher: PiiCipher,
+    master_key: bytes,
+    verifier: IdentityVerifier | None,
+    batch_size: int,
+    tick: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """The import job: one transaction per batch (a re-run resumes idempotently)."""
+    for batch in iter_prepared_chunks(rows, summary, master_key=master_key, chunk_size=batch_size):
+        with unit_of_work(db) as session:
+            write_batch(session, actor=actor, cipher=cipher, batch=batch, summary=summary, verifier=verifier)
+        if tick is not None:
+            tick(summary.rows)
+    return summary

@@ -8,6 +8,7 @@ pure too. Here: which combinations are allowed, and how a validated identity is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
@@ -58,8 +59,10 @@ class Identity:
     warnings: tuple[str, ...] = ()
 
 
-def check_identity(kind: Kind, *, uscc: str | None, ric: str | None) -> Identity:
-    """Validate the identifier a kind needs; raises ``IdentifierError`` naming the problem."""
+def check_identity(kind: Kind, *, uscc: str | None, ric: str | None, today: date | None = None) -> Identity:
+    """Validate the identifier a kind needs; raises ``IdentifierError`` naming the problem.
+
+    ``today`` (the legal date, Asia/Shanghai) makes a birth date after it an error."""
     if kind is Kind.legal:
         if ric:
             raise IdentifierError(
@@ -73,7 +76,7 @@ def check_identity(kind: Kind, *, uscc: str | None, ric: str | None) -> Identity
         raise IdentifierError(
             "uscc_not_allowed", "a natural person is identified by a RIC, not a USCC", "自然人应使用居民身份证号码"
         )
-    return Identity(kind, validate_ric(ric or ""))
+    return Identity(kind, validate_ric(ric or "", today=today))
 
 
 def default_legal_form(uscc: str) -> LegalForm:

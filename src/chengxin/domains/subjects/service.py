@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +13,7 @@ from chengxin.db import utcnow
 from chengxin.domains.subjects import rules
 from chengxin.domains.subjects.identifiers import IdentifierError, classify_code, division_of, validate_ric
 from chengxin.domains.subjects.models import Subject, SubjectRole
-from chengxin.domains.subjects.names import core_name, mask_person_name, normalise_name
+from chengxin.domains.subjects.names import core_name, mask_person_name, mask_ric, normalise_name
 from chengxin.domains.subjects.schemas import (
     LegalSubjectIn,
     NaturalSubjectIn,
@@ -27,6 +29,11 @@ from chengxin.security.crypto import PiiCipher
 from chengxin.security.permissions import Permission
 
 RIC_CONTEXT = "ric"
+
+
+def legal_today() -> date:
+    """Today's date where legal deadlines are counted (Asia/Shanghai)."""
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def identifier_problem(exc: IdentifierError, field: str) -> InvalidInput:
@@ -49,17 +56,22 @@ def _existing_by_identity(session: Session, identity: rules.Identity, cipher: Pi
 
 
 def new_subject_values(
-    identity: rules.Identity, *, name: str, legal_form: str | None, legal_representative: str | None, cipher: PiiCipher
+    identity: rules.Identity,
+    *,
+    name: str,
+    legal_form: str | None,
+    legal_representative: str | None,
+    cipher: PiiCipher,
+    now: datetime | None = None,
 ) -> dict[str, object]:
     """Column values of a new subject (shared by the API and the bulk import)."""
-    from chengxin.domains.subjects.names import mask_ric
-
-    now = utcnow()
+    now = now or utcnow()
+    name_norm = normalise_name(name)
     values: dict[str, object] = {
         "kind": str(identity.kind),
         "name": name,
-        "name_norm": normalise_name(name),
-        "name_core": core_name(normalise_name(name)),
+        "name_norm": name_norm,
+        "name_core": core_name(name_norm),
         "division": division_of(identity.code, "uscc" if identity.kind is rules.Kind.legal else "ric"),
         "legal_representative": legal_representative,
         "identity_warnings": list(identity.warnings),
@@ -89,7 +101,9 @@ def create_subject(
     kind = rules.Kind(data.kind)
     field = "uscc" if kind is rules.Kind.legal else "ric"
     try:
-        identity = rules.check_identity(kind, uscc=getattr(data, "uscc", None), ric=getattr(data, "ric", None))
+        identity = rules.check_identity(
+            kind, uscc=getattr(data, "uscc", None), ric=getattr(data, "ric", None), today=legal_today()
+        )
     except IdentifierError as exc:
         raise identifier_problem(exc, field) from exc
     try:
