@@ -87,9 +87,7 @@ def test_cli_walk_finds_commands() -> None:
 
 @pytest.mark.parametrize("path", cli_command_paths())
 def test_every_cli_command_is_documented(path: str, operations: str) -> None:
-    assert f"chengxin {path}" in operations, (
-        f"CLI command `chengxin {path}` is not documented in docs/operations.md"
-    )
+    assert f"chengxin {path}" in operations, f"CLI command `chengxin {path}` is not documented in docs/operations.md"
 
 
 # --- API routes ----------------------------------------------------------------------------
@@ -129,9 +127,7 @@ def test_every_api_route_is_documented(documented_routes: list[str], api_doc: st
 
 @pytest.mark.parametrize("permission", [str(p) for p in Permission])
 def test_every_permission_is_documented(permission: str, user_guide: str) -> None:
-    assert f"`{permission}`" in user_guide, (
-        f"permission {permission} is not documented in docs/user-guide.md"
-    )
+    assert f"`{permission}`" in user_guide, f"permission {permission} is not documented in docs/user-guide.md"
 
 
 def test_permission_matrix_in_user_guide_matches_code(user_guide: str) -> None:
@@ -160,9 +156,14 @@ def identifier_error_codes() -> list[str]:
     for module in ("identifiers.py", "rules.py"):
         tree = ast.parse((SRC / "domains" / "subjects" / module).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                    and node.func.id == "IdentifierError" and node.args
-                    and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "IdentifierError"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 codes.add(node.args[0].value)
     return sorted(codes)
 
@@ -179,8 +180,9 @@ def test_every_identifier_error_code_is_documented(code: str, api_doc: str) -> N
 def domain_error_class_codes() -> list[str]:
     from chengxin import errors
 
-    return sorted({cls.code for cls in vars(errors).values()
-                   if isinstance(cls, type) and issubclass(cls, errors.DomainError)})
+    return sorted(
+        {cls.code for cls in vars(errors).values() if isinstance(cls, type) and issubclass(cls, errors.DomainError)}
+    )
 
 
 @pytest.mark.parametrize("code", domain_error_class_codes())

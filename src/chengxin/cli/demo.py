@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from chengxin.cli.common import console, database, print_json_line
 from chengxin.cli.db import serve
@@ -57,12 +56,9 @@ def demo(
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
     else:
-        table = Table(title=f"演示账号 demo logins (http://{host}:{port}/login)")
-        for col in ("username", "password", "role", "who"):
-            table.add_column(col)
+        console.print(f"演示账号 demo logins — http://{host}:{port}/login")
         for u in province.users:
-            table.add_row(u.username, u.password, u.role, u.display_name)
-        console.print(table)
+            console.print(f"  {u.username:20} {u.password:30} {u.role:14} {u.display_name}", highlight=False)
         console.print("API tokens (valid 30 days):")
         for role, token in summary.tokens.items():
             console.print(f"  {role:14} {token}")

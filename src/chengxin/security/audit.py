@@ -187,7 +187,9 @@ def verify_chain(
 
 def head(session: Session) -> tuple[int, str]:
     """The last entry's seq and hash (0 and the genesis hash for an empty log)."""
-    row = session.execute(select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
     return (row[0], row[1]) if row else (0, GENESIS)
 
 

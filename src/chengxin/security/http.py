@@ -60,10 +60,6 @@ def _resolve(request: Request) -> Actor:
             actor = accounts.actor_for_session(s, cookie)
         if actor is None:
             actor = ANONYMOUS
-        elif request.method not in SAFE_METHODS:
-            sent = request.headers.get("x-csrf-token") or getattr(request.state, "csrf_form", None)
-            if sent != actor.csrf_token:
-                raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
     purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
     rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
     actor = replace(actor or ANONYMOUS, purpose=purpose or None, request_id=rid)
@@ -90,6 +86,15 @@ class Require:
             token = form.get("csrf_token")
             request.state.csrf_form = token if isinstance(token, str) else None
         actor = _resolve(request)
+        if (
+            actor.csrf_token is not None
+            and request.method not in SAFE_METHODS
+            and "authorization" not in request.headers
+        ):
+            # A cookie session: unsafe requests must echo the session's CSRF token.
+            sent = request.headers.get("x-csrf-token") or getattr(request.state, "csrf_form", None)
+            if sent != actor.csrf_token:
+                raise PermissionDenied("missing or wrong CSRF token", code="csrf_failed")
         if not actor.can(self.permission):
             if actor is ANONYMOUS or actor.label == "anonymous":
                 raise AuthenticationRequired(f"this needs the permission {self.permission}; log in or send a token")

@@ -38,7 +38,9 @@ def list_entries(
 
 @router.get("/verify")
 def verify(
-    session: DB, actor: Actor = Depends(Require(P.audit_verify)), checkpoint: str | None = Query(None, pattern=r"^\d+:[0-9a-f]{64}$")
+    session: DB,
+    actor: Actor = Depends(Require(P.audit_verify)),
+    checkpoint: str | None = Query(None, pattern=r"^\d+:[0-9a-f]{64}$"),
 ) -> dict[str, Any]:
     """Walk the chain: ``ok`` is false when any entry was edited, deleted or reordered."""
     report = audit.verify_chain(session, checkpoint=checkpoint)

@@ -110,14 +110,18 @@ def test_realistic_mix(province: Province) -> None:
     roles = Counter(r for s in legal for r in s.roles)
     roles.update(r for p in province.natural_subjects for r in p.roles)
     assert set(roles) == set(ROLES)
-    sellable = [s for s in legal if s.legal_form in ("enterprise", "individual_business")
-                and s.uscc[:2] in ("91", "92", "93")]
+    sellable = [
+        s for s in legal if s.legal_form in ("enterprise", "individual_business") and s.uscc[:2] in ("91", "92", "93")
+    ]
     assert 0.55 <= sum("merchant" in s.roles for s in sellable) / len(sellable) <= 0.65
     couriers = sum("courier" in p.roles for p in province.natural_subjects)
     assert couriers == 200
     assert all(s.roles == ("logistics_company",) for s in legal if s.legal_form == "logistics_company")
-    assert all(any(w in s.name for w in ("速运", "快递", "物流", "快运", "供应链", "速递"))
-               for s in legal if s.legal_form == "logistics_company")
+    assert all(
+        any(w in s.name for w in ("速运", "快递", "物流", "快运", "供应链", "速递"))
+        for s in legal
+        if s.legal_form == "logistics_company"
+    )
 
 
 def test_name_variants_present(province: Province) -> None:
@@ -138,7 +142,13 @@ def test_organisations(province: Province) -> None:
     assert centre.name == "江苏省公共信用信息中心"
     sectors = {o.sector for o in province.organisations if o.kind == "department"}
     assert sectors == {
-        "market_regulation", "commerce", "postal", "cyberspace", "public_security", "tax", "court",
+        "market_regulation",
+        "commerce",
+        "postal",
+        "cyberspace",
+        "public_security",
+        "tax",
+        "court",
     }
     by_uscc = {s.uscc: s for s in province.legal_subjects}
     for org in province.organisations:

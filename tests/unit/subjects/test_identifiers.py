@@ -28,13 +28,34 @@ from chengxin.domains.subjects.identifiers import (
 
 # Real codes found online, from python-stdnum's tests/test_cn_uscc.doctest.
 REAL_USCCS = [
-    "121200004013590816", "91110000600037341L", "91110000710926094P", "91120224064012553U",
-    "911522010783710635", "91152201078371135X", "91310000631696382C", "91310115MA1K3BTP2B",
-    "9131012056010553X5", "91320214745555318W", "913205056082348768", "913304007429141869",
-    "91340600MA2PBM9HXD", "91340603MA2UJXXCXF", "913505007821784439", "91371082775260043P",
-    "914112810713741814", "91420684MA4927PJ7B", "91440300568520498A", "9144030071526726XG",
-    "9144060573144633XL", "91442000696462712R", "91620105L015101280", "91620105MA73NBBLXE",
-    "92340602MA2PBMEM24", "92340603MA2UK2002C", "92340621MA2PBKRXXG", "92340621MA2UK3PJXE",
+    "121200004013590816",
+    "91110000600037341L",
+    "91110000710926094P",
+    "91120224064012553U",
+    "911522010783710635",
+    "91152201078371135X",
+    "91310000631696382C",
+    "91310115MA1K3BTP2B",
+    "9131012056010553X5",
+    "91320214745555318W",
+    "913205056082348768",
+    "913304007429141869",
+    "91340600MA2PBM9HXD",
+    "91340603MA2UJXXCXF",
+    "913505007821784439",
+    "91371082775260043P",
+    "914112810713741814",
+    "91420684MA4927PJ7B",
+    "91440300568520498A",
+    "9144030071526726XG",
+    "9144060573144633XL",
+    "91442000696462712R",
+    "91620105L015101280",
+    "91620105MA73NBBLXE",
+    "92340602MA2PBMEM24",
+    "92340603MA2UK2002C",
+    "92340621MA2PBKRXXG",
+    "92340621MA2UK3PJXE",
 ]
 
 
@@ -87,9 +108,7 @@ def test_uscc_empty(value: str) -> None:
     assert exc.message_zh
 
 
-@pytest.mark.parametrize(
-    ("value", "length"), [("12345", 5), ("91110000600037341", 17), ("91110000600037341L0", 19)]
-)
+@pytest.mark.parametrize(("value", "length"), [("12345", 5), ("91110000600037341", 17), ("91110000600037341L0", 19)])
 def test_uscc_length(value: str, length: int) -> None:
     exc = error(validate_uscc, value)
     assert exc.code == "uscc_length"
@@ -157,8 +176,10 @@ _alphabet = st.sampled_from(USCC_ALPHABET)
 _digits = st.sampled_from("0123456789")
 uscc_bodies = st.builds(
     lambda a, t, d, o: a + t + "".join(d) + "".join(o),
-    st.sampled_from("123456789ANY"), _alphabet,
-    st.lists(_digits, min_size=6, max_size=6), st.lists(_alphabet, min_size=9, max_size=9),
+    st.sampled_from("123456789ANY"),
+    _alphabet,
+    st.lists(_digits, min_size=6, max_size=6),
+    st.lists(_alphabet, min_size=9, max_size=9),
 )
 
 
@@ -178,7 +199,7 @@ def test_property_check_char_validates_and_any_other_check_is_rejected(body: str
 @given(uscc_bodies, st.integers(0, 16), _alphabet)
 def test_property_single_substitution_in_body_is_rejected(body: str, pos: int, new: str) -> None:
     code = body + uscc_check_char(body)
-    changed = code[:pos] + new + code[pos + 1:]
+    changed = code[:pos] + new + code[pos + 1 :]
     if changed == code or (pos == 0 and new not in "123456789ANY") or (2 <= pos <= 7 and not new.isdigit()):
         return  # other error codes cover these
     assert error(validate_uscc, changed).code == "uscc_check_character"
@@ -222,8 +243,12 @@ def test_ric_length(value: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "position", "char"),
-    [("11010519491231002A", 18, "A"), ("1101051949123100XX", 17, "X"), ("11010A491231002", 6, "A"),
-     ("X10105194912310021", 1, "X")],
+    [
+        ("11010519491231002A", 18, "A"),
+        ("1101051949123100XX", 17, "X"),
+        ("11010A491231002", 6, "A"),
+        ("X10105194912310021", 1, "X"),
+    ],
 )
 def test_ric_character(value: str, position: int, char: str) -> None:
     exc = error(validate_ric, value)
@@ -238,8 +263,9 @@ def test_ric_division(prefix: str) -> None:
     assert exc.code == "ric_division" and repr(prefix) in exc.detail
 
 
-@pytest.mark.parametrize("prefix", ["11", "15", "21", "23", "31", "37", "41", "46", "50", "54", "61", "65",
-                                    "71", "81", "82", "83"])
+@pytest.mark.parametrize(
+    "prefix", ["11", "15", "21", "23", "31", "37", "41", "46", "50", "54", "61", "65", "71", "81", "82", "83"]
+)
 def test_ric_division_accepted(prefix: str) -> None:
     first17 = prefix + "010519491231002"
     assert validate_ric(first17 + ric_check_char(first17)) == first17 + ric_check_char(first17)
@@ -297,10 +323,17 @@ def test_property_generated_rics_agree_with_stdnum(code: str) -> None:
     assert division_of(code) == code[:6]
 
 
-@given(_old_divisions, st.integers(1900, 2023), st.integers(0, 13), st.integers(0, 32),
-       st.integers(0, 999), st.sampled_from("0123456789X"))
-def test_property_accept_iff_stdnum_accepts(division: str, year: int, month: int, day: int, seq: int,
-                                            check: str) -> None:
+@given(
+    _old_divisions,
+    st.integers(1900, 2023),
+    st.integers(0, 13),
+    st.integers(0, 32),
+    st.integers(0, 999),
+    st.sampled_from("0123456789X"),
+)
+def test_property_accept_iff_stdnum_accepts(
+    division: str, year: int, month: int, day: int, seq: int, check: str
+) -> None:
     code = f"{division}{year:04d}{month:02d}{day:02d}{seq:03d}{check}"
     try:
         validate_ric(code)
@@ -315,11 +348,12 @@ def test_property_single_substitution_is_rejected(code: str, pos: int, new: str)
     if new == code[pos] or (new == "X" and pos < 17):
         return
     with pytest.raises(IdentifierError):
-        validate_ric(code[:pos] + new + code[pos + 1:])
+        validate_ric(code[:pos] + new + code[pos + 1 :])
 
 
-@given(st.sampled_from(["110105", "320102", "440104"]), st.dates(date(1900, 1, 1), date(1999, 12, 31)),
-       st.integers(0, 999))
+@given(
+    st.sampled_from(["110105", "320102", "440104"]), st.dates(date(1900, 1, 1), date(1999, 12, 31)), st.integers(0, 999)
+)
 def test_property_15_digit_conversion(division: str, born: date, seq: int) -> None:
     legacy = f"{division}{born:%y%m%d}{seq:03d}"
     full = validate_ric(legacy)
@@ -334,14 +368,21 @@ def test_property_15_digit_conversion(division: str, born: date, seq: int) -> No
 @pytest.mark.parametrize(
     ("value", "kind"),
     [
-        ("91110000600037341L", "uscc"), ("91310115MA1K3BTP2B", "uscc"),
+        ("91110000600037341L", "uscc"),
+        ("91310115MA1K3BTP2B", "uscc"),
         ("９１１１００００６０００３７３４１ｌ", "uscc"),
-        ("121200004013590816", "uscc"), ("911522010783710635", "uscc"),
+        ("121200004013590816", "uscc"),
+        ("911522010783710635", "uscc"),
         ("9111000060003734IL", "uscc"),  # mistyped, still routed to the USCC validator
         ("911100006000373410", "uscc"),  # all digits, no check holds, 91 is no province
-        ("360426199101010071", "ric"), ("11010519491231002x", "ric"), ("110105491231002", "ric"),
+        ("360426199101010071", "ric"),
+        ("11010519491231002x", "ric"),
+        ("110105491231002", "ric"),
         ("110105194912310021", "ric"),  # RIC with a wrong check digit: still a RIC
-        ("华信科技", None), ("91110000", None), ("hello world 123456", None), ("", None),
+        ("华信科技", None),
+        ("91110000", None),
+        ("hello world 123456", None),
+        ("", None),
         ("ABCDEFGHJKLMNPQRTU", None),
     ],
 )

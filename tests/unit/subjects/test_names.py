@@ -73,7 +73,8 @@ def test_property_normalise_is_idempotent(name: str) -> None:
     ("name", "core"),
     [
         ("江苏省南京市华信科技有限公司", "华信科技"),
-        ("江苏南京华信科技有限公司", "南京华信科技"),  # a bare city name without 市 is not known
+        ("江苏南京华信科技有限公司", "华信科技"),  # bare city names come from the GB/T 2260 table
+        ("金华科技有限公司", "金华科技"),  # a city name is kept when only an industry word would remain
         ("南京市华信科技有限责任公司", "华信科技"),
         ("华信科技（南京）有限公司", "华信科技"),
         ("北京市朝阳区华信科技股份有限公司", "华信科技"),

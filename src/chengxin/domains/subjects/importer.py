@@ -171,9 +171,7 @@ def iter_prepared(
             summary.rejections.append(Rejection(n, "invalid_row", str(exc)))
 
 
-def prepare_chunk(
-    chunk: list[tuple[int, dict[str, str]]], master_key: bytes
-) -> tuple[list[Prepared], list[Rejection]]:
+def prepare_chunk(chunk: list[tuple[int, dict[str, str]]], master_key: bytes) -> tuple[list[Prepared], list[Rejection]]:
     """Validate a chunk and compute its new-subject column values (run in a worker process)."""
     pii = PiiCipher.from_master(master_key)
     summary = ImportSummary()

@@ -161,6 +161,71 @@ _FORM_SUFFIX = re.compile(
 )
 
 
+# Bare city and county names (南京, 苏州, 昆山, 沛 is too short) from python-stdnum's GB/T 2260
+# table: company names usually start with one, without its 市/县 suffix ("南京华信科技有限公司").
+# A bare name is stripped only when a real brand remains, not a generic industry word
+# ("金华科技" keeps its core "金华科技": 金华 is a city, but 科技 alone is no brand).
+_GENERIC_REST = frozenset(
+    [
+        "科技",
+        "贸易",
+        "商贸",
+        "实业",
+        "食品",
+        "服饰",
+        "服装",
+        "物流",
+        "电子",
+        "电器",
+        "网络",
+        "信息",
+        "农业",
+        "商务",
+        "建设",
+        "建筑",
+        "工程",
+        "发展",
+        "投资",
+        "控股",
+        "集团",
+        "置业",
+        "传媒",
+        "文化",
+        "旅游",
+        "医药",
+        "机械",
+        "化工",
+        "环保",
+        "能源",
+        "市场",
+        "电子商务",
+        "网络科技",
+        "信息技术",
+    ]
+)
+
+
+@cache
+def _bare_places() -> frozenset[str]:
+    import importlib.resources
+
+    names: set[str] = set()
+    text = importlib.resources.files("stdnum.cn").joinpath("loc.dat").read_text(encoding="utf-8")
+    for m in re.finditer(r'county="(?:\[[^\]]*\])?([^"]+?)(?:市|县|地区|自治州|盟)"', text):
+        if len(m.group(1)) >= 2:
+            names.add(m.group(1))
+    return frozenset(names)
+
+
+def _strip_bare_place(text: str) -> str:
+    places = _bare_places()
+    for size in (4, 3, 2):
+        head, rest = text[:size], text[size:]
+        if head in places and len(rest) >= 2 and rest not in _GENERIC_REST:
+            return rest
+    return text
+
+
 def _strip_region_prefix(text: str) -> str:
     for _ in range(4):  # province, city, district/county — a few levels at most
         m = _PROVINCE_PREFIX.match(text)
@@ -192,7 +257,7 @@ def core_name(normalised: str) -> str:
         if stripped == text or not stripped:
             break
         text = stripped
-    text = _strip_region_prefix(text)
+    text = _strip_bare_place(_strip_region_prefix(text))
     return text or normalised
 
 
