@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chengxin.cli.common import console, database, print_json_line
+from chengxin.cli.common import console, database, handle_errors, print_json_line
 from chengxin.db import unit_of_work
 from chengxin.security import audit as audit_chain
 
@@ -12,6 +12,7 @@ app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 
 @app.command("verify")
+@handle_errors
 def verify(
     checkpoint: str | None = typer.Option(None, help="SEQ:HASH printed earlier by `audit head` (detects truncation)"),
     as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object"),

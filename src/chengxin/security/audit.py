@@ -21,6 +21,7 @@ from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chengxin.db import Base, UTCDateTime, bulk_insert, table_of, utcnow
+from chengxin.errors import InvalidInput
 from chengxin.security.actor import Actor
 
 GENESIS = "0" * 64
@@ -199,8 +200,8 @@ def count_entries(session: Session) -> int:
 
 def parse_checkpoint(value: str) -> tuple[int, str]:
     seq, sep, digest = value.partition(":")
-    if not sep or not seq.isdigit() or len(digest) != 64:
-        raise ValueError("a checkpoint is SEQ:HASH as printed by `chengxin audit head`")
+    if not sep or not seq.isdigit() or len(seq) > 18 or len(digest) != 64:
+        raise InvalidInput("a checkpoint is SEQ:HASH as printed by `chengxin audit head`", code="invalid_checkpoint")
     return int(seq), digest
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.ids import MAX_ID
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep
@@ -21,9 +22,9 @@ DB = Annotated[Session, Depends(session_dep, scope="function")]
 def list_entries(
     session: DB,
     actor: Actor = Depends(Require(P.audit_read)),
-    subject_id: int | None = None,
+    subject_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     action: str | None = None,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=2**62),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:
     """Audit entries in order (``after`` = last seq seen), filterable by subject and action."""

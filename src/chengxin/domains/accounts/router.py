@@ -17,6 +17,7 @@ from chengxin.domains.accounts.schemas import (
     UserIn,
     UserOut,
 )
+from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep
 from chengxin.security.permissions import Permission as P
@@ -53,7 +54,7 @@ def issue_token(data: TokenIn, session: DB, actor: Actor = Depends(Require(P.acc
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(token_id: int, session: DB, actor: Actor = Depends(Require(P.accounts_manage))) -> None:
+def revoke_token(token_id: PathId, session: DB, actor: Actor = Depends(Require(P.accounts_manage))) -> None:
     service.revoke_token(session, actor=actor, token_id=token_id)
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chengxin.ids import Id
 from chengxin.security.permissions import Role
+from chengxin.text import CleanText
 
 
 class _Strict(BaseModel):
@@ -12,49 +14,49 @@ class _Strict(BaseModel):
 
 
 class TokenIn(_Strict):
-    name: str = Field(min_length=1, max_length=120)
+    name: CleanText = Field(min_length=1, max_length=120)
     role: Role
     scopes: list[str] | None = None
-    organisation_id: int | None = None
-    subject_id: int | None = None
+    organisation_id: Id | None = None
+    subject_id: Id | None = None
     days: int | None = Field(default=None, ge=1, le=3650)
 
 
 class TokenOut(BaseModel):
     id: int
-    name: str
+    name: CleanText
     role: str
     scopes: list[str]
     token: str = Field(description="shown once; only its hash is stored")
 
 
 class OrganisationIn(_Strict):
-    kind: str
-    name: str = Field(min_length=1, max_length=200)
-    sector: str | None = None
-    uscc: str | None = None
+    kind: CleanText
+    name: CleanText = Field(min_length=1, max_length=200)
+    sector: CleanText | None = None
+    uscc: CleanText | None = None
 
 
 class OrganisationOut(BaseModel):
     id: int
-    kind: str
-    name: str
-    sector: str | None
+    kind: CleanText
+    name: CleanText
+    sector: CleanText | None
     status: str
 
 
 class UserIn(_Strict):
-    username: str = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=200)
+    username: CleanText = Field(min_length=2, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: CleanText = Field(min_length=8, max_length=200)
     role: Role
-    display_name: str | None = None
-    organisation_id: int | None = None
-    subject_id: int | None = None
+    display_name: CleanText | None = None
+    organisation_id: Id | None = None
+    subject_id: Id | None = None
 
 
 class UserOut(BaseModel):
     id: int
-    username: str
+    username: CleanText
     role: str
     organisation_id: int | None
     subject_id: int | None

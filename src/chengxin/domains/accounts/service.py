@@ -55,7 +55,16 @@ def list_organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
 
 
-def _check_role_binding(role: Role, organisation_id: int | None, subject_id: int | None) -> None:
+def _check_role_binding(session: Session, role: Role, organisation_id: int | None, subject_id: int | None) -> None:
+    from chengxin.domains.subjects import service as subject_service
+
+    if organisation_id is not None and session.get(Organisation, organisation_id) is None:
+        raise InvalidInput(f"no organisation with id {organisation_id}", code="organisation_not_found")
+    if subject_id is not None:
+        try:
+            subject_service.get_subject(session, subject_id)
+        except NotFound as exc:
+            raise InvalidInput(f"no subject with id {subject_id}", code="subject_not_found") from exc
     if role is Role.subject and subject_id is None:
         raise InvalidInput("a subject account must name its subject", code="subject_required")
     if role in (Role.platform, Role.department) and organisation_id is None:
@@ -75,7 +84,7 @@ def create_user(
 ) -> User:
     if role is Role.public:
         raise InvalidInput("the public role is for anonymous visitors, not accounts", code="invalid_role")
-    _check_role_binding(role, organisation_id, subject_id)
+    _check_role_binding(session, role, organisation_id, subject_id)
     if len(password) < 8:
         raise InvalidInput("password must have at least 8 characters", code="weak_password")
     if session.scalar(select(User).where(User.username == username)) is not None:
@@ -119,7 +128,7 @@ def issue_token(
     """Create a token; returns it with the secret, which is shown once and stored only hashed."""
     if role is Role.public:
         raise InvalidInput("anonymous access needs no token", code="invalid_role")
-    _check_role_binding(role, organisation_id, subject_id)
+    _check_role_binding(session, role, organisation_id, subject_id)
     try:
         granted = parse_scopes(role, scopes)
     except ValueError as exc:

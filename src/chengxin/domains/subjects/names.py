@@ -66,6 +66,8 @@ def normalise_name(name: str) -> str:
     module docstring). Idempotent.
     """
     text = unicodedata.normalize("NFKC", name)
+    if not text.isprintable():  # control and format characters carry no meaning in a name
+        text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
     if not text.isascii():
         text = str(_t2s().convert(text))
     text = text.lower().translate(_TRANSLATE)

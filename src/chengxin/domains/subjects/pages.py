@@ -12,6 +12,7 @@ from chengxin.domains.subjects import search as subject_search
 from chengxin.domains.subjects import service
 from chengxin.domains.subjects.identifiers import classify_code
 from chengxin.errors import InvalidInput, NotFound
+from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
@@ -51,7 +52,7 @@ def search(
 
 @pages.get("/subjects/{subject_id}", response_class=HTMLResponse)
 def profile(
-    subject_id: int, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read))
+    subject_id: PathId, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read))
 ) -> HTMLResponse:
     st = state(request)
     subject = service.get_subject(session, subject_id)

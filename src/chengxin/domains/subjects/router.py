@@ -19,6 +19,7 @@ from chengxin.domains.subjects.schemas import (
 )
 from chengxin.domains.verification import service as verification_service
 from chengxin.errors import InvalidInput, NotFound
+from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
@@ -97,7 +98,11 @@ def get_by_code(
 
 @router.get("/{subject_id}", response_model=SubjectOut)
 def get_subject(
-    subject_id: int, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read)), reveal: bool = False
+    subject_id: PathId,
+    request: Request,
+    session: DB,
+    actor: Actor = Depends(Require(P.public_read)),
+    reveal: bool = False,
 ) -> SubjectOut:
     st = state(request)
     subject = service.get_subject(session, subject_id)
@@ -106,7 +111,7 @@ def get_subject(
 
 @router.patch("/{subject_id}", response_model=SubjectOut)
 def update_subject(
-    subject_id: int,
+    subject_id: PathId,
     patch: SubjectPatch,
     request: Request,
     session: DB,
@@ -120,7 +125,7 @@ def update_subject(
 
 @router.post("/{subject_id}/verify", response_model=SubjectOut)
 def verify_subject(
-    subject_id: int, request: Request, session: DB, actor: Actor = Depends(Require(P.verification_run))
+    subject_id: PathId, request: Request, session: DB, actor: Actor = Depends(Require(P.verification_run))
 ) -> SubjectOut:
     """Run identity verification (实名核验) again and store the result."""
     st = state(request)
@@ -131,7 +136,7 @@ def verify_subject(
 
 @router.get("/{subject_id}/verifications")
 def list_verifications(
-    subject_id: int, session: DB, actor: Actor = Depends(Require(P.subjects_read))
+    subject_id: PathId, session: DB, actor: Actor = Depends(Require(P.subjects_read))
 ) -> list[dict[str, object]]:
     service.get_subject(session, subject_id)
     return [

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from chengxin.domains.subjects.rules import LegalForm, SubjectRoleName
+from chengxin.text import CleanText
 
 
 class _Strict(BaseModel):
@@ -16,24 +17,24 @@ class _Strict(BaseModel):
 
 class LegalSubjectIn(_Strict):
     kind: Literal["legal"]
-    name: str = Field(min_length=1, max_length=300)
-    uscc: str = Field(description="Unified Social Credit Code (统一社会信用代码), GB 32100")
+    name: CleanText = Field(min_length=1, max_length=300)
+    uscc: CleanText = Field(description="Unified Social Credit Code (统一社会信用代码), GB 32100")
     legal_form: LegalForm | None = None
-    legal_representative: str | None = Field(default=None, max_length=120)
+    legal_representative: CleanText | None = Field(default=None, max_length=120)
     roles: list[SubjectRoleName] = Field(default_factory=list)
 
 
 class NaturalSubjectIn(_Strict):
     kind: Literal["natural"]
-    name: str = Field(min_length=1, max_length=120)
-    ric: str = Field(description="Resident identity number (居民身份证号码), GB 11643; 15 digits accepted")
+    name: CleanText = Field(min_length=1, max_length=120)
+    ric: CleanText = Field(description="Resident identity number (居民身份证号码), GB 11643; 15 digits accepted")
     roles: list[SubjectRoleName] = Field(default_factory=list)
 
 
 class SubjectPatch(_Strict):
-    name: str | None = Field(default=None, min_length=1, max_length=300)
+    name: CleanText | None = Field(default=None, min_length=1, max_length=300)
     legal_form: LegalForm | None = None
-    legal_representative: str | None = Field(default=None, max_length=120)
+    legal_representative: CleanText | None = Field(default=None, max_length=120)
     roles: list[SubjectRoleName] | None = None
 
 
@@ -47,14 +48,14 @@ class SubjectOut(BaseModel):
     """A subject as the viewer may see it; ``masked`` lists fields shown masked."""
 
     id: int
-    kind: str
-    name: str
+    kind: CleanText
+    name: CleanText
     legal_form: str | None
-    uscc: str | None
-    ric: str | None
+    uscc: CleanText | None
+    ric: CleanText | None
     division: str
     roles: list[str]
-    legal_representative: str | None
+    legal_representative: CleanText | None
     verification: VerificationOut | None
     identity_warnings: list[str]
     masked: list[str]
@@ -64,10 +65,10 @@ class SubjectOut(BaseModel):
 
 class SubjectSummary(BaseModel):
     id: int
-    kind: str
-    name: str
-    uscc: str | None
-    ric: str | None
+    kind: CleanText
+    name: CleanText
+    uscc: CleanText | None
+    ric: CleanText | None
     legal_form: str | None
     division: str
     roles: list[str]

@@ -1,0 +1,13 @@
+"""Bounded integer ids for API input: a database integer key, never a huge or negative number."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+from pydantic import Field
+
+MAX_ID = 2_147_483_647
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
