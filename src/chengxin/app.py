@@ -116,6 +116,16 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         return _error_response(request, Conflict("the change conflicts with existing data", code="conflict"))
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        log.exception("unhandled_error", method=request.method, route=route, error=type(exc).__name__)
+        err = DomainError(
+            "an unexpected error occurred; it has been logged", code="internal_error", message_zh="系统内部错误，已记录"
+        )
+        err.status = 500
+        return _error_response(request, err)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
@@ -138,8 +148,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         app.state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
         app.state.metrics.latency.labels(request.method, path).observe(elapsed)
         response.headers["X-Content-Type-Options"] = "nosniff"
+        # Log the route template, never the URL: paths can carry identity numbers.
         if response.status_code >= 500:
-            log.error("request_failed", method=request.method, path=request.url.path, status=response.status_code)
+            log.error("request_failed", method=request.method, route=path, status=response.status_code)
+        else:
+            log.debug(
+                "request", method=request.method, route=path, status=response.status_code, ms=round(elapsed * 1000, 2)
+            )
         return response
 
     _check_default_deny(app)

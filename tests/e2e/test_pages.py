@@ -57,19 +57,20 @@ def test_login_logout_with_csrf(env: Env, settings: object) -> None:
     ok = env.client.post("/login", data={"username": "officer", "password": "s3cret-pass"}, follow_redirects=False)
     assert ok.status_code == 303 and "cx_session" in ok.cookies
     cookie = ok.cookies["cx_session"]
-    home = env.client.get("/", cookies={"cx_session": cookie})
+    env.client.cookies.set("cx_session", cookie)
+    home = env.client.get("/")
     assert "officer" in home.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)
     assert csrf is not None
-    me = env.client.get("/api/v1/me", cookies={"cx_session": cookie}).json()
+    me = env.client.get("/api/v1/me").json()
     assert me["role"] == "auditor"
-    forged = env.client.post("/logout", cookies={"cx_session": cookie}, follow_redirects=False)
+    forged = env.client.post("/logout", follow_redirects=False)
     assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
     out = env.client.post(
-        "/logout", data={"csrf_token": csrf.group(1)}, cookies={"cx_session": cookie}, follow_redirects=False
+        "/logout", data={"csrf_token": csrf.group(1)}, follow_redirects=False
     )
     assert out.status_code == 303
-    assert env.client.get("/api/v1/me", cookies={"cx_session": cookie}).json()["role"] == "public"
+    assert env.client.get("/api/v1/me").json()["role"] == "public"
 
 
 def test_health_and_metrics(env: Env) -> None:
