@@ -11,6 +11,7 @@ exact or prefix name only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from rapidfuzz import fuzz
 from sqlalchemy import ColumnElement, and_, or_, select, text
@@ -55,7 +56,7 @@ def search_names(
     limit: int = 20,
 ) -> list[Subject]:
     q = normalise_name(query)
-    stmt = select(Subject)
+    stmt = select(Subject.id, Subject.name_norm, Subject.name_core)
     if q:
         conds = [_prefix(Subject.name_norm, q), _prefix(Subject.name_core, q)]
         if len(q) >= 3:
@@ -72,16 +73,26 @@ def search_names(
     if role:
         stmt = stmt.where(Subject.id.in_(select(SubjectRole.subject_id).where(SubjectRole.role == role)))
     if not q:
-        return list(session.scalars(stmt.order_by(Subject.id).limit(limit)))
-    candidates = list(session.scalars(stmt.limit(CANDIDATES)))
-    return rank(q, candidates)[:limit]
+        chosen = [row.id for row in session.execute(stmt.order_by(Subject.id).limit(limit))]
+    else:
+        candidates = [Candidate(*row) for row in session.execute(stmt.limit(CANDIDATES))]
+        chosen = [c.id for c in rank(q, candidates)[:limit]]
+    # Load whole subjects only for the page shown, in ranked order.
+    loaded = {s.id: s for s in session.scalars(select(Subject).where(Subject.id.in_(chosen)))}
+    return [loaded[i] for i in chosen]
 
 
-def rank(q: str, candidates: Sequence[Subject]) -> list[Subject]:
+class Candidate(NamedTuple):
+    id: int
+    name_norm: str
+    name_core: str
+
+
+def rank(q: str, candidates: Sequence[Candidate]) -> list[Candidate]:
     """Exact name first, then exact core name, then prefix, then fuzzy similarity, shorter first."""
 
-    def key(s: Subject) -> tuple[int, float, int, int]:
-        tier = 0 if s.name_norm == q else 1 if s.name_core == q else 2 if s.name_norm.startswith(q) else 3
-        return (tier, -fuzz.partial_ratio(q, s.name_norm), len(s.name_norm), s.id)
+    def key(c: Candidate) -> tuple[int, float, int, int]:
+        tier = 0 if c.name_norm == q else 1 if c.name_core == q else 2 if c.name_norm.startswith(q) else 3
+        return (tier, -fuzz.partial_ratio(q, c.name_norm), len(c.name_norm), c.id)
 
     return sorted(candidates, key=key)
