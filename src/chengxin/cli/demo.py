@@ -58,7 +58,9 @@ def demo(
     else:
         console.print(f"演示账号 demo logins — http://{host}:{port}/login")
         for u in province.users:
-            console.print(f"  {u.username:20} {u.password:30} {u.role:14} {u.display_name}", highlight=False)
+            console.print(
+                f"  {u.username:20} {u.password:30} {u.role:14} {u.display_name}", highlight=False, soft_wrap=True
+            )
         console.print("API tokens (valid 30 days):")
         for role, token in summary.tokens.items():
             console.print(f"  {role:14} {token}")
