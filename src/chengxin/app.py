@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from chengxin.domains.subjects.pages import pages as subject_pages
 from chengxin.domains.subjects.router import router as subjects_router
 from chengxin.domains.verification.verifiers import make_verifier
 from chengxin.errors import Conflict, DomainError, InvalidInput, NotFound
-from chengxin.observability import Metrics, configure_logging, log
+from chengxin.observability import Metrics, ObserveMiddleware, configure_logging, log
 from chengxin.ops import metrics_router, public_metrics
 from chengxin.ops import router as ops_router
 from chengxin.security.crypto import cipher
@@ -138,24 +137,6 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         err.status = exc.status_code
         return _error_response(request, err)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Any) -> Response:
-        start = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        elapsed = time.perf_counter() - start
-        app.state.metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        app.state.metrics.latency.labels(request.method, path).observe(elapsed)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        # Log the route template, never the URL: paths can carry identity numbers.
-        if response.status_code >= 500:
-            log.error("request_failed", method=request.method, route=path, status=response.status_code)
-        else:
-            log.debug(
-                "request", method=request.method, route=path, status=response.status_code, ms=round(elapsed * 1000, 2)
-            )
-        return response
-
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
     _check_default_deny(app)
     return app
