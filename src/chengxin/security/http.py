@@ -8,12 +8,13 @@ pages use a session cookie, and unsafe requests made with the cookie need the CS
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
@@ -67,6 +68,17 @@ def _resolve(request: Request) -> Actor:
     return actor
 
 
+async def _resolve_async(request: Request) -> Actor:
+    """``_resolve`` without blocking the event loop: token and session look-ups run in the
+    thread pool; an anonymous caller needs no I/O."""
+    cached = getattr(request.state, "actor", None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    if "authorization" in request.headers or SESSION_COOKIE in request.cookies:
+        return await run_in_threadpool(_resolve, request)
+    return _resolve(request)
+
+
 class Require:
     """Dependency: the caller must hold ``permission``; returns the ``Actor``."""
 
@@ -106,12 +118,25 @@ class Require:
         return f"Require({self.permission})"
 
 
-def session_dep(request: Request) -> Iterator[Session]:
+async def session_dep(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: read-only for anonymous callers, writing otherwise.
 
     Use with ``Depends(session_dep, scope="function")`` so the commit happens before the
-    response is sent."""
-    actor = _resolve(request)
+    response is sent. Async on purpose: opening a session does no I/O, so the request avoids
+    two thread-pool hops; the commit of a writing unit of work runs in the thread pool."""
+    actor = await _resolve_async(request)
     readonly = actor.label == "anonymous" and request.method in SAFE_METHODS
-    with unit_of_work(state(request).db, readonly=readonly) as session:
+    db = state(request).db
+    session = (db.read_sessions if readonly else db.write_sessions)()
+    session.info["readonly"] = readonly
+    try:
         yield session
+        if readonly:
+            session.rollback()
+        else:
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        session.close()

@@ -36,7 +36,7 @@ def search(
     if classify_code(q):
         matched_by = "code"
         try:
-            found = [service.find_by_code(session, code=q, cipher=st.cipher)]
+            found = [service.view_by_code(session, code=q, cipher=st.cipher)]
         except (NotFound, InvalidInput):
             found = []
     else:
@@ -55,6 +55,6 @@ def profile(
     subject_id: PathId, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read))
 ) -> HTMLResponse:
     st = state(request)
-    subject = service.get_subject(session, subject_id)
+    subject = service.view_by_id(session, subject_id)
     out = service.present(session, actor=actor, subject=subject, cipher=st.cipher)
     return render(request, "subject.html", {"s": out})

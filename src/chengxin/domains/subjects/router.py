@@ -63,7 +63,7 @@ def search_subjects(
         raise InvalidInput(f"limit must be at most {st.settings.search_limit_max}", code="limit_too_large")
     if classify_code(q):
         try:
-            found = [service.find_by_code(session, code=q, cipher=st.cipher)]
+            found = [service.view_by_code(session, code=q, cipher=st.cipher)]
         except (NotFound, InvalidInput):  # a code matching nothing is an empty result here
             found = []
         return SearchResult(query=q, matched_by="code", results=service.summarise(session, actor=actor, subjects=found))
@@ -92,7 +92,7 @@ def get_by_code(
 ) -> SubjectOut:
     """Exact lookup by USCC or RIC. A person's RIC is masked unless the caller may see it."""
     st = state(request)
-    subject = service.find_by_code(session, code=code, cipher=st.cipher)
+    subject = service.view_by_code(session, code=code, cipher=st.cipher)
     return service.present(session, actor=actor, subject=subject, cipher=st.cipher, reveal_ric=reveal)
 
 
@@ -105,7 +105,7 @@ def get_subject(
     reveal: bool = False,
 ) -> SubjectOut:
     st = state(request)
-    subject = service.get_subject(session, subject_id)
+    subject = service.view_by_id(session, subject_id)
     return service.present(session, actor=actor, subject=subject, cipher=st.cipher, reveal_ric=reveal)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from chengxin.domains.subjects.models import Subject, SubjectRole
 from chengxin.domains.subjects.names import normalise_name
+from chengxin.domains.subjects.views import SubjectView, views_in_order
 
 CANDIDATES = 300
 _PREFIX_END = "\U0010ffff"
@@ -54,7 +55,7 @@ def search_names(
     role: str | None = None,
     verification: str | None = None,
     limit: int = 20,
-) -> list[Subject]:
+) -> list[SubjectView]:
     q = normalise_name(query)
     stmt = select(Subject.id, Subject.name_norm, Subject.name_core)
     if q:
@@ -77,9 +78,7 @@ def search_names(
     else:
         candidates = [Candidate(*row) for row in session.execute(stmt.limit(CANDIDATES))]
         chosen = [c.id for c in rank(q, candidates)[:limit]]
-    # Load whole subjects only for the page shown, in ranked order.
-    loaded = {s.id: s for s in session.scalars(select(Subject).where(Subject.id.in_(chosen)))}
-    return [loaded[i] for i in chosen]
+    return views_in_order(session, chosen)  # whole rows only for the page shown, in ranked order
 
 
 class Candidate(NamedTuple):

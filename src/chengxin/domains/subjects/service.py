@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.subjects import rules
-from chengxin.domains.subjects.identifiers import IdentifierError, classify_code, division_of, validate_ric
+from chengxin.domains.subjects.identifiers import (
+    IdentifierError,
+    classify_code,
+    division_of,
+    normalise_code,
+    validate_ric,
+)
 from chengxin.domains.subjects.models import Subject, SubjectRole
 from chengxin.domains.subjects.names import core_name, mask_person_name, mask_ric, normalise_name
 from chengxin.domains.subjects.schemas import (
@@ -22,6 +28,7 @@ from chengxin.domains.subjects.schemas import (
     SubjectSummary,
     VerificationOut,
 )
+from chengxin.domains.subjects.views import Key, SubjectLike, SubjectView, view_by
 from chengxin.errors import Conflict, InvalidInput, NotFound
 from chengxin.security import audit
 from chengxin.security.actor import Actor
@@ -150,28 +157,51 @@ def get_subject(session: Session, subject_id: int) -> Subject:
     return subject
 
 
-def find_by_code(session: Session, *, code: str, cipher: PiiCipher) -> Subject:
-    """Exact lookup by USCC or RIC (15-digit RICs are converted first)."""
+def code_key(*, code: str, cipher: PiiCipher) -> tuple[Key, str]:
+    """Which unique column a USCC or RIC is matched on, and the value (15-digit RICs converted)."""
     shape = classify_code(code)
-    subject: Subject | None = None
     if shape == "uscc":
-        norm = code.strip().upper()
-        subject = session.scalar(select(Subject).where(Subject.uscc == norm))
-    elif shape == "ric":
+        return "uscc", normalise_code(code)
+    if shape == "ric":
         try:
             ric = validate_ric(code)
         except IdentifierError as exc:
             raise identifier_problem(exc, "code") from exc
-        subject = session.scalar(select(Subject).where(Subject.ric_index == ric_index(cipher, ric)))
-    else:
-        raise InvalidInput(
-            f"{code!r} is neither a USCC (18 characters) nor a resident identity number",
-            code="code_unrecognised",
-            message_zh="既不是统一社会信用代码，也不是居民身份证号码",
-        )
+        return "ric_index", ric_index(cipher, ric)
+    raise InvalidInput(
+        f"{code!r} is neither a USCC (18 characters) nor a resident identity number",
+        code="code_unrecognised",
+        message_zh="既不是统一社会信用代码，也不是居民身份证号码",
+    )
+
+
+def _not_found() -> NotFound:
+    return NotFound("no subject with this code", code="subject_not_found", message_zh="未找到该信用主体")
+
+
+def find_by_code(session: Session, *, code: str, cipher: PiiCipher) -> Subject:
+    """Exact lookup by USCC or RIC, as an ORM object (for changes)."""
+    key, value = code_key(code=code, cipher=cipher)
+    subject = session.scalar(select(Subject).where(getattr(Subject, key) == value))
     if subject is None:
-        raise NotFound("no subject with this code", code="subject_not_found", message_zh="未找到该信用主体")
+        raise _not_found()
     return subject
+
+
+def view_by_code(session: Session, *, code: str, cipher: PiiCipher) -> SubjectView:
+    """Exact lookup by USCC or RIC, as a read model (the fast path)."""
+    key, value = code_key(code=code, cipher=cipher)
+    found = view_by(session, key, value)
+    if found is None:
+        raise _not_found()
+    return found
+
+
+def view_by_id(session: Session, subject_id: int) -> SubjectView:
+    found = view_by(session, "id", subject_id)
+    if found is None:
+        raise NotFound(f"no subject with id {subject_id}", code="subject_not_found", message_zh="未找到该信用主体")
+    return found
 
 
 def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: SubjectPatch) -> Subject:
@@ -220,7 +250,7 @@ def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: Su
     return subject
 
 
-def disclosure(actor: Actor, subject: Subject, *, reveal_ric: bool) -> rules.Disclosure:
+def disclosure(actor: Actor, subject: SubjectLike, *, reveal_ric: bool) -> rules.Disclosure:
     return rules.disclosure_for(
         rules.Kind(subject.kind),
         is_self=actor.is_self(subject.id) and actor.can(Permission.self_read),
@@ -232,7 +262,7 @@ def disclosure(actor: Actor, subject: Subject, *, reveal_ric: bool) -> rules.Dis
 
 
 def present(
-    session: Session, *, actor: Actor, subject: Subject, cipher: PiiCipher, reveal_ric: bool = False
+    session: Session, *, actor: Actor, subject: SubjectLike, cipher: PiiCipher, reveal_ric: bool = False
 ) -> SubjectOut:
     """The subject as this actor may see it; a read of personal data is audited."""
     d = disclosure(actor, subject, reveal_ric=reveal_ric)
@@ -281,7 +311,7 @@ def present(
     )
 
 
-def summarise(session: Session, *, actor: Actor, subjects: Sequence[Subject]) -> list[SubjectSummary]:
+def summarise(session: Session, *, actor: Actor, subjects: Sequence[SubjectLike]) -> list[SubjectSummary]:
     """Search-result rows; personal names in clear only for readers allowed them (audited)."""
     out: list[SubjectSummary] = []
     revealed: list[int] = []
