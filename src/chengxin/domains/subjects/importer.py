@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -171,23 +171,24 @@ def iter_prepared(
             summary.rejections.append(Rejection(n, "invalid_row", str(exc)))
 
 
+def _new_values(p: Prepared, cipher: PiiCipher, now: datetime) -> dict[str, object]:
+    return subject_service.new_subject_values(
+        p.identity,
+        name=p.name,
+        legal_form=p.legal_form,
+        legal_representative=p.legal_representative,
+        cipher=cipher,
+        now=now,
+    )
+
+
 def prepare_chunk(chunk: list[tuple[int, dict[str, str]]], master_key: bytes) -> tuple[list[Prepared], list[Rejection]]:
     """Validate a chunk and compute its new-subject column values (run in a worker process)."""
     pii = PiiCipher.from_master(master_key)
     summary = ImportSummary()
     now = utcnow()
     out = [
-        replace(
-            p,
-            values=subject_service.new_subject_values(
-                p.identity,
-                name=p.name,
-                legal_form=p.legal_form,
-                legal_representative=p.legal_representative,
-                cipher=pii,
-                now=now,
-            ),
-        )
+        replace(p, values=_new_values(p, pii, now))
         for p in iter_prepared(chunk, summary, today=subject_service.legal_today())
     ]
     return out, summary.rejections
@@ -278,17 +279,7 @@ def write_batch(
     for key, p in [*legal.items(), *natural.items()]:
         s = existing.get(key)
         if s is None:
-            new_rows.append(
-                p.values
-                or subject_service.new_subject_values(
-                    p.identity,
-                    name=p.name,
-                    legal_form=p.legal_form,
-                    legal_representative=p.legal_representative,
-                    cipher=cipher,
-                    now=now,
-                )
-            )
+            new_rows.append(p.values or _new_values(p, cipher, now))
             new_roles.append(p.roles)
             continue
         changes = _apply_changes(s, p)
