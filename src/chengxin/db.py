@@ -121,8 +121,10 @@ def open_database(url: str) -> Database:
             writer = _sqlite_engine(url, immediate=True)
             reader = _sqlite_engine(url, immediate=False)
         else:
-            writer = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-            reader = writer
+            # Connections are recycled rather than pinged before each use (a ping is a round trip
+            # per request); read-only units of work run in autocommit: no BEGIN/ROLLBACK trips.
+            writer = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+            reader = writer.execution_options(isolation_level="AUTOCOMMIT")
         db = Database(
             url=url,
             writer=writer,
