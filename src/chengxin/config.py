@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         "authoritative registry) or `fake` (tests).",
     )
     verify_on_create: bool = Field(True, description="Run identity verification when a subject is created.")
+    workers: int = Field(
+        1,
+        description="Server worker processes for `chengxin serve`; 0 means one per CPU core. One is "
+        "fastest when the database and other services share the machine's cores.",
+    )
     import_batch_size: int = Field(
         2000, description="Rows per transaction in file imports (a re-run resumes idempotently)."
     )

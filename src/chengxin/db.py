@@ -87,7 +87,9 @@ def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=30, pool_timeout=10
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -123,7 +125,7 @@ def open_database(url: str) -> Database:
         else:
             # Connections are recycled rather than pinged before each use (a ping is a round trip
             # per request); read-only units of work run in autocommit: no BEGIN/ROLLBACK trips.
-            writer = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+            writer = create_engine(url, pool_size=20, max_overflow=30, pool_recycle=1800, pool_timeout=10)
             reader = writer.execution_options(isolation_level="AUTOCOMMIT")
         db = Database(
             url=url,

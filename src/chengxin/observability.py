@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import sys
 import time
 from typing import Any
@@ -36,6 +38,19 @@ def configure_logging(settings: Settings) -> None:
 
 
 log = structlog.get_logger("chengxin")
+
+
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def prepare_multiprocess_metrics(settings: Settings) -> None:
+    """Several server workers: each writes its metrics under ``<var_dir>/prometheus`` and
+    /metrics adds them up (prometheus-client's multiprocess mode). Called before the workers
+    start, so their prometheus-client sees the folder."""
+    path = settings.var_dir / "prometheus"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(path.resolve())
 
 
 class Metrics:
@@ -93,3 +108,16 @@ class ObserveMiddleware:
                 log.error("request_failed", method=method, route=route, status=status)
             else:
                 log.debug("request", method=method, route=route, status=status, ms=round(elapsed * 1000, 2))
+
+
+def exposition(metrics: Metrics) -> bytes:
+    """The Prometheus text for /metrics: this process, or all workers in multiprocess mode."""
+    from prometheus_client import generate_latest
+
+    if os.environ.get(MULTIPROC_ENV):
+        from prometheus_client import multiprocess
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest(metrics.registry)

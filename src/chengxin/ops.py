@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 
 from chengxin.db import unit_of_work
+from chengxin.observability import exposition
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, state
 from chengxin.security.permissions import Permission as P
@@ -25,7 +26,7 @@ def healthz(request: Request, actor: Actor = Depends(Require(P.public_read))) ->
 
 
 def _metrics(request: Request) -> Response:
-    return Response(generate_latest(request.app.state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)
 
 
 metrics_router = APIRouter()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from chengxin.cli.common import console, database
+from chengxin.config import get_settings
 from chengxin.db import is_current, upgrade
+from chengxin.observability import prepare_multiprocess_metrics
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -30,11 +34,15 @@ def status() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
-    workers: int = typer.Option(1, help="worker processes"),
+    workers: int | None = typer.Option(None, help="worker processes (default: CHENGXIN_WORKERS)"),
 ) -> None:
     """Serve the web site and API (applies migrations to an empty database first)."""
     import uvicorn
 
-    database()
-    console.print(f"诚信 Chengxin serving at http://{host}:{port}  (API docs: /docs)")
-    uvicorn.run("chengxin.asgi:app", host=host, port=port, workers=workers, log_level="warning", access_log=False)
+    settings = get_settings()
+    database(settings)
+    count = workers or settings.workers or os.cpu_count() or 1  # 0 = one per core
+    if count > 1:
+        prepare_multiprocess_metrics(settings)
+    console.print(f"诚信 Chengxin serving at http://{host}:{port} with {count} worker(s)  (API docs: /docs)")
+    uvicorn.run("chengxin.asgi:app", host=host, port=port, workers=count, log_level="warning", access_log=False)

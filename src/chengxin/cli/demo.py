@@ -69,4 +69,4 @@ def demo(
             f"rejected {counts['rejected']}; registry entries {summary.registry_inserted}"
         )
     if serve_site:
-        serve(host=host, port=port, workers=1)
+        serve(host=host, port=port, workers=None)

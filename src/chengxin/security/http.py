@@ -61,11 +61,19 @@ def _resolve(request: Request) -> Actor:
             actor = accounts.actor_for_session(s, cookie)
         if actor is None:
             actor = ANONYMOUS
-    purpose = request.headers.get("x-purpose") or request.query_params.get("purpose")
+    purpose = clean_purpose(request.headers.get("x-purpose") or request.query_params.get("purpose"))
     rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
     actor = replace(actor or ANONYMOUS, purpose=purpose or None, request_id=rid)
     request.state.actor = actor
     return actor
+
+
+def clean_purpose(raw: str | None) -> str | None:
+    """The stated purpose as recorded in the audit log: printable text, at most 200 characters."""
+    if not raw:
+        return None
+    text = "".join(ch for ch in raw if ch.isprintable()).strip()
+    return text[:200] or None
 
 
 async def _resolve_async(request: Request) -> Actor:
@@ -123,20 +131,23 @@ async def session_dep(request: Request) -> AsyncIterator[Session]:
 
     Use with ``Depends(session_dep, scope="function")`` so the commit happens before the
     response is sent. Async on purpose: opening a session does no I/O, so the request avoids
-    two thread-pool hops; the commit of a writing unit of work runs in the thread pool."""
+    two thread-pool hops."""
     actor = await _resolve_async(request)
     readonly = actor.label == "anonymous" and request.method in SAFE_METHODS
     db = state(request).db
     session = (db.read_sessions if readonly else db.write_sessions)()
     session.info["readonly"] = readonly
+    # Commit and release on the event loop, never in the thread pool: if releasing needed a
+    # worker thread, a burst that filled every thread with requests waiting for a pooled
+    # connection could never give one back (a deadlock seen under load). Both are short.
     try:
         yield session
         if readonly:
             session.rollback()
         else:
-            await run_in_threadpool(session.commit)
+            session.commit()
     except BaseException:
-        await run_in_threadpool(session.rollback)
+        session.rollback()
         raise
     finally:
         session.close()

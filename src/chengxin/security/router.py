@@ -23,7 +23,7 @@ def list_entries(
     session: DB,
     actor: Actor = Depends(Require(P.audit_read)),
     subject_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-    action: str | None = None,
+    action: Annotated[str | None, Query(max_length=60, pattern=r"^[a-z_.]+$")] = None,
     after: int = Query(0, ge=0, le=2**62),
     limit: int = Query(100, ge=1, le=1000),
 ) -> list[dict[str, Any]]:

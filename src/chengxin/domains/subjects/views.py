@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Literal, Protocol, Unpack
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
@@ -87,9 +87,9 @@ _BY_KEY = {key: _JOINED.where(_SUBJECTS[key] == bindparam("value")) for key in (
 _BY_IDS = _JOINED.where(_SUBJECTS["id"].in_(bindparam("ids", expanding=True)))
 
 
-def _views(rows: Sequence[Row[Unpack[tuple[Any, ...]]]]) -> list[SubjectView]:
+def _views(rows: Sequence[Row[*tuple[Any, ...]]]) -> list[SubjectView]:
     """Fold joined rows (one per role) into views, in first-seen order, roles sorted."""
-    folded: dict[int, tuple[Row[Unpack[tuple[Any, ...]]], list[str]]] = {}
+    folded: dict[int, tuple[Row[*tuple[Any, ...]], list[str]]] = {}
     for row in rows:
         entry = folded.setdefault(row[0], (row, []))
         if row.role is not None:

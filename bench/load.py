@@ -1,0 +1,75 @@
+"""Loading subjects through the real command, ``chengxin subjects import FILE --json``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common import BENCH_VAR, CHENGXIN, Target, log, run_measured
+from dataset import DataSet
+
+IMPORT_TIMEOUT_S = 1800.0
+
+
+@dataclass
+class ImportRun:
+    file: str
+    rows: int
+    wall_s: float
+    rows_per_s: float
+    max_rss_mib: float
+    cpu_s: float
+    summary: dict[str, object]
+    subjects_before: int
+
+
+@dataclass
+class LoadResult:
+    engine: str
+    runs: list[ImportRun] = field(default_factory=list)
+
+    @property
+    def total_s(self) -> float:
+        return sum(r.wall_s for r in self.runs)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(r.rows for r in self.runs)
+
+
+class ImportFailed(RuntimeError):
+    pass
+
+
+def import_file(target: Target, path: Path, *, subjects_before: int) -> ImportRun:
+    """One ``chengxin subjects import`` subprocess; fails loudly unless every row was inserted."""
+    argv = [str(CHENGXIN), "subjects", "import", str(path), "--json"]
+    result = run_measured(argv, env=target.env(), cwd=target.var_dir, log_dir=BENCH_VAR / "logs",
+                          name=f"import-{target.engine}-{path.stem}", timeout_s=IMPORT_TIMEOUT_S)
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    if result.returncode != 0 or not lines:
+        raise ImportFailed(f"{' '.join(argv)} exited {result.returncode}:\n{result.stderr[-3000:]}")
+    summary = json.loads(lines[-1])
+    rows = int(summary["rows"])
+    if summary.get("inserted") != rows or summary.get("rejected"):
+        raise ImportFailed(f"{path.name}: not every row was inserted: {summary}")
+    return ImportRun(file=path.name, rows=rows, wall_s=result.wall_s, rows_per_s=rows / result.wall_s,
+                     max_rss_mib=result.max_rss_kib / 1024, cpu_s=result.user_s + result.sys_s,
+                     summary=summary, subjects_before=subjects_before)
+
+
+def load(target: Target, data: DataSet, *, files: int | None = None,
+         into: LoadResult | None = None) -> LoadResult:
+    """Import the first ``files`` files of ``data`` (all by default) one after the other,
+    continuing ``into`` an earlier partial load of the same database."""
+    result = into or LoadResult(target.engine)
+    todo = data.files[len(result.runs):files]
+    for path in todo:
+        before = result.total_rows
+        run = import_file(target, path, subjects_before=before)
+        result.runs.append(run)
+        log(f"  {target.engine}: {path.name} {run.rows:,} rows in {run.wall_s:.1f} s "
+            f"({run.rows_per_s:,.0f} rows/s, peak RSS {run.max_rss_mib:.0f} MiB); "
+            f"{result.total_rows:,} loaded, {result.total_s:.0f} s so far")
+    return result

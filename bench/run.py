@@ -1,0 +1,124 @@
+"""Chengxin benchmarks (``make bench``): import, exact lookup and name search, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/run.py                     # everything, both engines; rewrites docs/benchmarks.md
+    .venv/bin/python bench/run.py --quick             # smoke run: 10k subjects, a few seconds of load
+    .venv/bin/python bench/run.py --only lookup,search --engines postgresql
+    .venv/bin/python bench/run.py --reuse-db          # lookup and search again on the last run's data
+
+Data and databases live under var/bench/ (gitignored); the generated CSV files are reused
+between runs, the databases are deleted and re-created. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from common import BENCH_VAR, ENGINES, ROOT, git_head, jsonable, log, source_digest
+from dataset import ensure_dataset
+from report import Report, render
+from scenarios import EngineResult, Plan, run_engine
+
+BENCHMARKS = ("import", "lookup", "search")
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def _names(value: str, allowed: tuple[str, ...]) -> list[str]:
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    bad = [n for n in names if n not in allowed]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(allowed)} (comma-separated), not {value!r}")
+    return names
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
+    p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
+                   help="benchmarks to run, comma-separated: import,lookup,search (default: all)")
+    p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
+                   help="sqlite,postgresql (default: both)")
+    p.add_argument("--reuse-db", action="store_true",
+                   help="skip the import and loading: run lookup and search on the databases the previous "
+                        "run left in var/bench (for iterating on the request path)")
+    p.add_argument("--output", type=Path, default=None,
+                   help="where to write the report (default: docs/benchmarks.md; "
+                        "var/bench/benchmarks-quick.md with --quick, var/bench/benchmarks-reuse.md with "
+                        "--reuse-db)")
+    return p.parse_args(argv)
+
+
+def make_plan(quick: bool) -> Plan:
+    if quick:
+        return Plan(import_rows=10_000, data=ensure_dataset("quick", files=1, chunk=10_000),
+                    lookup_rate=200, lookup_requests=600, lookup_warmup=100,
+                    search_rate=50, search_requests=100, search_warmup=20, service_requests=100,
+                    sweep_rates=(50, 100), sweep_seconds=3)
+    return Plan(import_rows=100_000, data=ensure_dataset("full", files=10, chunk=100_000),
+                lookup_rate=200, lookup_requests=6_000, lookup_warmup=600,
+                search_rate=50, search_requests=1_000, search_warmup=100, service_requests=300,
+                sweep_rates=(25, 50, 100, 150), sweep_seconds=10)
+
+
+def command_line(argv: list[str]) -> str:
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(ROOT)) if python.is_relative_to(ROOT) else str(python)
+    except ValueError:
+        shown = str(python)
+    script = Path(sys.argv[0]).resolve()
+    return " ".join([shown, str(script.relative_to(ROOT)), *map(shlex.quote, argv)])
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    started = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    plan = make_plan(args.quick)
+    plan.reuse_db = args.reuse_db
+    code_before = source_digest()
+    only = set(args.only)
+    results: list[EngineResult] = []
+    for engine in args.engines:
+        try:
+            results.append(run_engine(engine, plan, only))
+        except Exception as exc:  # record the failure, go on with the other engine
+            log(f"{engine}: FAILED\n{traceback.format_exc()}")
+            failed = EngineResult(engine, "")
+            failed.problems.append(f"run failed: {type(exc).__name__}: {str(exc)[:500]}")
+            results.append(failed)
+    finished = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
+    code_after = source_digest()
+    head = git_head()
+    code = (f"git {head}, " if head else "no commit yet, ") + f"src/chengxin digest {code_before}"
+    if code_after != code_before:
+        code += f" at the start, {code_after} at the end (the source changed during the run)"
+    report = Report(command_line(argv), started, finished, args.quick, plan, results, code)
+    default = "benchmarks-quick.md" if args.quick else "benchmarks-reuse.md" if args.reuse_db else None
+    output = args.output or (BENCH_VAR / default if default else DOC)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(render(report), encoding="utf-8")
+    suffix = ("-quick" if args.quick else "") + ("-reuse" if args.reuse_db else "")
+    raw = BENCH_VAR / f"results-{stamp}{suffix}.json"
+    raw.write_text(json.dumps(jsonable({"command": report.command, "code": code, "started": started,
+                                        "finished": finished,
+                                        "plan": plan, "results": results}), ensure_ascii=False, indent=1))
+    log(f"report written to {output}; raw results in {raw}")
+    for r in results:
+        for key, v in r.verdicts.items():
+            log(f"{r.engine:>10} {key:>6}: {v.figure:>14}  target {v.target:<14} "
+                f"{'pass' if v.passed else 'MISSED'} {v.note}")
+        for p in r.problems:
+            log(f"{r.engine:>10} problem: {p}")
+    ok = all(v.passed for r in results for v in r.verdicts.values()) and not any(r.problems for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
