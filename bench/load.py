@@ -42,6 +42,16 @@ class ImportFailed(RuntimeError):
     pass
 
 
+def maintain(target: Target) -> float:
+    """``chengxin db maintain`` after the bulk load, as the operations guide tells an operator to
+    (VACUUM ANALYZE on PostgreSQL, ANALYZE on SQLite); returns its wall time in seconds."""
+    res = run_measured([str(CHENGXIN), "db", "maintain"], env=target.env(), cwd=target.var_dir,
+                       log_dir=BENCH_VAR / "logs", name=f"maintain-{target.engine}", timeout_s=IMPORT_TIMEOUT_S)
+    if res.returncode != 0:
+        raise ImportFailed(f"chengxin db maintain exited {res.returncode}")
+    return res.wall_s
+
+
 def import_file(target: Target, path: Path, *, subjects_before: int) -> ImportRun:
     """One ``chengxin subjects import`` subprocess; fails loudly unless every row was inserted."""
     argv = [str(CHENGXIN), "subjects", "import", str(path), "--json"]

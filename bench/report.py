@@ -114,7 +114,9 @@ def _import_section(report: Report) -> list[str]:
     loads = [r for r in report.results if r.loaded is not None]
     if loads:
         lines += ["", f"Loading the {report.plan.data.total:,}-subject data set for the HTTP benchmarks "
-                  f"({len(report.plan.data.files)} files imported one after the other; not a target):", "",
+                  f"({len(report.plan.data.files)} files imported one after the other, then `chengxin db maintain` — "
+                  "VACUUM ANALYZE on PostgreSQL, ANALYZE on SQLite — as the operations guide asks after a bulk "
+                  "load; not a target):", "",
                   "| Engine | Total | Rows/s | Slowest file | Last file (subjects already in) | Peak RSS |",
                   "|---|---|---|---|---|---|"]
         for r in loads:

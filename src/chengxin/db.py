@@ -260,3 +260,21 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                     for c in cols
                 ]
             )
+
+
+def maintain(db: Database) -> list[str]:
+    """Refresh planner statistics after bulk loads: ``VACUUM (ANALYZE)`` on PostgreSQL (also sets
+    the visibility map, so autovacuum has nothing left to do under traffic), ``ANALYZE`` and
+    ``PRAGMA optimize`` on SQLite. Returns the statements run."""
+    if db.dialect == "postgresql":
+        statements = ["VACUUM (ANALYZE)"]
+        with db.writer.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for stmt in statements:
+                conn.exec_driver_sql(stmt)
+    else:
+        statements = ["ANALYZE", "PRAGMA optimize"]
+        with db.writer.connect() as conn:
+            for stmt in statements:
+                conn.exec_driver_sql(stmt)
+            conn.commit()
+    return statements

@@ -8,7 +8,7 @@ import typer
 
 from chengxin.cli.common import console, database
 from chengxin.config import get_settings
-from chengxin.db import is_current, upgrade
+from chengxin.db import is_current, maintain, upgrade
 from chengxin.observability import prepare_multiprocess_metrics
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -20,6 +20,14 @@ def upgrade_cmd(revision: str = typer.Argument("head", help="target revision")) 
     db = database(migrate=False)
     upgrade(db, revision)
     console.print(f"数据库已升级 database at {revision} ({db.dialect})")
+
+
+@app.command("maintain")
+def maintain_cmd() -> None:
+    """Refresh the database's statistics after a bulk load (VACUUM ANALYZE / ANALYZE)."""
+    db = database()
+    for statement in maintain(db):
+        console.print(f"{db.dialect}: {statement}")
 
 
 @app.command("status")
