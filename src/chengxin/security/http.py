@@ -134,20 +134,8 @@ async def session_dep(request: Request) -> AsyncIterator[Session]:
     two thread-pool hops."""
     actor = await _resolve_async(request)
     readonly = actor.label == "anonymous" and request.method in SAFE_METHODS
-    db = state(request).db
-    session = (db.read_sessions if readonly else db.write_sessions)()
-    session.info["readonly"] = readonly
-    # Commit and release on the event loop, never in the thread pool: if releasing needed a
-    # worker thread, a burst that filled every thread with requests waiting for a pooled
-    # connection could never give one back (a deadlock seen under load). Both are short.
-    try:
+    # The unit of work commits and releases on the event loop, never in the thread pool: if
+    # releasing needed a worker thread, a burst that filled every thread with requests waiting
+    # for a pooled connection could never give one back (a deadlock seen under load).
+    with unit_of_work(state(request).db, readonly=readonly) as session:
         yield session
-        if readonly:
-            session.rollback()
-        else:
-            session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
