@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, inspect
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -201,10 +201,6 @@ def is_current(db: Database) -> bool:
 def ensure_current(db: Database) -> None:
     if not is_current(db):
         upgrade(db)
-
-
-def table_names(db: Database) -> list[str]:
-    return inspect(db.writer).get_table_names()
 
 
 def _column_defaults(table: Table, present: set[str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, func, select, text
+from sqlalchemy import JSON, BigInteger, Integer, String, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chengxin.db import Base, UTCDateTime, bulk_insert, table_of, utcnow
@@ -102,10 +102,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
     # On SQLite the writing unit of work began with BEGIN IMMEDIATE: writers are serialised.
-    row = session.execute(
-        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    return head(session)
 
 
 def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list[str]:
@@ -192,10 +189,6 @@ def head(session: Session) -> tuple[int, str]:
         select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     return (row[0], row[1]) if row else (0, GENESIS)
-
-
-def count_entries(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
 
 def parse_checkpoint(value: str) -> tuple[int, str]:

@@ -236,10 +236,3 @@ def actor_for_session(session: Session, secret: str) -> Actor | None:
     if ws.expires_at < utcnow() or not user.active:
         return None
     return _user_actor(user, ws.csrf_token)
-
-
-def get_user(session: Session, username: str) -> User:
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"no user {username!r}", code="user_not_found")
-    return user
