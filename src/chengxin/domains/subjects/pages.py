@@ -8,10 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from chengxin.domains.subjects import search as subject_search
 from chengxin.domains.subjects import service
-from chengxin.domains.subjects.identifiers import classify_code
-from chengxin.errors import InvalidInput, NotFound
+from chengxin.domains.subjects.schemas import SearchResult
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
@@ -32,20 +30,12 @@ def search(
     request: Request, session: DB, actor: Actor = Depends(Require(P.public_read)), q: str = Query("", max_length=100)
 ) -> HTMLResponse:
     st = state(request)
-    matched_by = "name"
-    if classify_code(q):
-        matched_by = "code"
-        try:
-            found = [service.view_by_code(session, code=q, cipher=st.cipher)]
-        except (NotFound, InvalidInput):
-            found = []
-    else:
-        found = (
-            subject_search.search_names(session, query=q, include_natural=actor.can(P.subjects_read), limit=20)
-            if q.strip()
-            else []
-        )
-    ctx = {"q": q, "results": service.summarise(session, actor=actor, subjects=found), "matched_by": matched_by}
+    result = (
+        service.search(session, actor=actor, query=q, cipher=st.cipher)
+        if q.strip()
+        else SearchResult(query=q, matched_by="none", results=[])
+    )
+    ctx = {"q": q, "results": result.results, "matched_by": result.matched_by}
     name = "_results.html" if request.headers.get("hx-request") else "index.html"
     return render(request, name, ctx)
 

@@ -7,9 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from sqlalchemy.orm import Session
 
-from chengxin.domains.subjects import search as subject_search
 from chengxin.domains.subjects import service
-from chengxin.domains.subjects.identifiers import classify_code
 from chengxin.domains.subjects.rules import SubjectRoleName
 from chengxin.domains.subjects.schemas import (
     LegalSubjectIn,
@@ -19,7 +17,7 @@ from chengxin.domains.subjects.schemas import (
     SubjectPatch,
 )
 from chengxin.domains.verification import service as verification_service
-from chengxin.errors import InvalidInput, NotFound
+from chengxin.errors import InvalidInput
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
@@ -62,24 +60,8 @@ def search_subjects(
     st = state(request)
     if limit > st.settings.search_limit_max:
         raise InvalidInput(f"limit must be at most {st.settings.search_limit_max}", code="limit_too_large")
-    if classify_code(q):
-        try:
-            found = [service.view_by_code(session, code=q, cipher=st.cipher)]
-        except (NotFound, InvalidInput):  # a code matching nothing is an empty result here
-            found = []
-        return SearchResult(query=q, matched_by="code", results=service.summarise(session, actor=actor, subjects=found))
-    may_see_people = actor.can(P.subjects_read)
-    found = subject_search.search_names(
-        session,
-        query=q,
-        include_natural=may_see_people,
-        kind=kind,
-        role=role,
-        verification=verification if actor.can(P.subjects_read) else None,
-        limit=limit,
-    )
-    return SearchResult(
-        query=q, matched_by="name" if q else "none", results=service.summarise(session, actor=actor, subjects=found)
+    return service.search(
+        session, actor=actor, query=q, cipher=st.cipher, kind=kind, role=role, verification=verification, limit=limit
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.subjects import rules
+from chengxin.domains.subjects import search as subject_search
 from chengxin.domains.subjects.identifiers import (
     IdentifierError,
     classify_code,
@@ -23,6 +24,7 @@ from chengxin.domains.subjects.names import core_name, mask_person_name, mask_ri
 from chengxin.domains.subjects.schemas import (
     LegalSubjectIn,
     NaturalSubjectIn,
+    SearchResult,
     SubjectOut,
     SubjectPatch,
     SubjectSummary,
@@ -352,3 +354,37 @@ def summarise(session: Session, *, actor: Actor, subjects: Sequence[SubjectLike]
             ),
         )
     return out
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    query: str,
+    cipher: PiiCipher,
+    kind: str | None = None,
+    role: str | None = None,
+    verification: str | None = None,
+    limit: int = 20,
+) -> SearchResult:
+    """Search by code (exact) or by name; people are found by name only by readers allowed to
+    see them, and only those readers may filter by verification status."""
+    if classify_code(query):
+        try:
+            found: list[SubjectView] = [view_by_code(session, code=query, cipher=cipher)]
+        except (NotFound, InvalidInput):  # a code matching nothing is an empty result here
+            found = []
+        return SearchResult(query=query, matched_by="code", results=summarise(session, actor=actor, subjects=found))
+    may_read = actor.can(Permission.subjects_read)
+    found = subject_search.search_names(
+        session,
+        query=query,
+        include_natural=may_read,
+        kind=kind,
+        role=role,
+        verification=verification if may_read else None,
+        limit=limit,
+    )
+    return SearchResult(
+        query=query, matched_by="name" if query else "none", results=summarise(session, actor=actor, subjects=found)
+    )
