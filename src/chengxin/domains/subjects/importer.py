@@ -25,7 +25,6 @@ from chengxin.domains.subjects import rules
 from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.subjects.identifiers import IdentifierError
 from chengxin.domains.subjects.models import Subject, SubjectRole
-from chengxin.domains.subjects.names import core_name, normalise_name
 from chengxin.domains.verification import service as verification_service
 from chengxin.domains.verification.models import IdentityVerification
 from chengxin.domains.verification.rules import Outcome
@@ -359,8 +358,7 @@ def _apply_changes(s: Subject, p: Prepared) -> dict[str, object]:
     changes: dict[str, object] = {}
     if s.name != p.name:
         changes["name"] = {"from": s.name, "to": p.name}
-        s.name, s.name_norm = p.name, normalise_name(p.name)
-        s.name_core = core_name(s.name_norm)
+        subject_service.rename(s, p.name)
     if p.legal_form and s.legal_form != p.legal_form:
         changes["legal_form"] = {"from": s.legal_form, "to": p.legal_form}
         s.legal_form = p.legal_form

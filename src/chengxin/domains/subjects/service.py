@@ -206,15 +206,20 @@ def view_by_id(session: Session, subject_id: int) -> SubjectView:
     return found
 
 
+def rename(subject: Subject, name: str) -> None:
+    """Set the name and the search keys derived from it."""
+    subject.name = name
+    subject.name_norm = normalise_name(name)
+    subject.name_core = core_name(subject.name_norm)
+
+
 def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: SubjectPatch) -> Subject:
     subject = get_subject(session, subject_id)
     kind = rules.Kind(subject.kind)
     changed: dict[str, object] = {}
     if patch.name is not None and patch.name != subject.name:
         changed["name"] = {"from": subject.name, "to": patch.name}
-        subject.name = patch.name
-        subject.name_norm = normalise_name(patch.name)
-        subject.name_core = core_name(subject.name_norm)
+        rename(subject, patch.name)
     if kind is rules.Kind.legal:
         if patch.legal_form is not None and str(patch.legal_form) != subject.legal_form:
             changed["legal_form"] = {"from": subject.legal_form, "to": str(patch.legal_form)}
