@@ -80,7 +80,7 @@ def route_permissions(app: FastAPI) -> list[tuple[str, str, Any]]:
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
-    db = open_database(settings.effective_database_url())
+    db = open_database(settings.effective_database_url(), settings.pool())
     if migrate:
         ensure_current(db)
     app = FastAPI(

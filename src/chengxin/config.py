@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from chengxin.db import PoolSettings
 
 
 class Settings(BaseSettings):
@@ -46,11 +50,19 @@ class Settings(BaseSettings):
         description="Server worker processes for `chengxin serve`; 0 means one per CPU core. One is "
         "fastest when the database and other services share the machine's cores.",
     )
+    db_pool_size: int = Field(20, description="Database connections each process keeps open.")
+    db_pool_overflow: int = Field(30, description="Extra connections a process may open in bursts.")
+    db_pool_timeout: float = Field(10.0, description="Seconds a request waits for a free connection.")
     import_batch_size: int = Field(
         2000, description="Rows per transaction in file imports (a re-run resumes idempotently)."
     )
     search_limit_max: int = Field(100, description="Largest page size a search may ask for.")
     metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
+
+    def pool(self) -> PoolSettings:
+        from chengxin.db import PoolSettings  # lazily: settings load without SQLAlchemy
+
+        return PoolSettings(self.db_pool_size, self.db_pool_overflow, self.db_pool_timeout)
 
     def effective_database_url(self) -> str:
         if self.database_url:

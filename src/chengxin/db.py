@@ -83,13 +83,23 @@ class Database:
             self.reader.dispose()
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+@dataclass(frozen=True)
+class PoolSettings:
+    """Connection pool of one engine (settings ``CHENGXIN_DB_POOL_SIZE`` …)."""
+
+    size: int = 20
+    overflow: int = 30
+    timeout_s: float = 10.0
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"pool_size": self.size, "max_overflow": self.overflow, "pool_timeout": self.timeout_s}
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool: PoolSettings) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(
-        url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20, max_overflow=30, pool_timeout=10
-    )
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool.kwargs())
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -114,18 +124,19 @@ _cache: dict[str, Database] = {}
 _cache_lock = threading.Lock()
 
 
-def open_database(url: str) -> Database:
-    """Engines for ``url``, created once per process."""
+def open_database(url: str, pool: PoolSettings | None = None) -> Database:
+    """Engines for ``url``, created once per process (the first caller's pool settings win)."""
+    pool = pool or PoolSettings()
     with _cache_lock:
         if url in _cache:
             return _cache[url]
         if url.startswith("sqlite"):
-            writer = _sqlite_engine(url, immediate=True)
-            reader = _sqlite_engine(url, immediate=False)
+            writer = _sqlite_engine(url, immediate=True, pool=pool)
+            reader = _sqlite_engine(url, immediate=False, pool=pool)
         else:
             # Connections are recycled rather than pinged before each use (a ping is a round trip
             # per request); read-only units of work run in autocommit: no BEGIN/ROLLBACK trips.
-            writer = create_engine(url, pool_size=20, max_overflow=30, pool_recycle=1800, pool_timeout=10)
+            writer = create_engine(url, pool_recycle=1800, **pool.kwargs())
             reader = writer.execution_options(isolation_level="AUTOCOMMIT")
         db = Database(
             url=url,

@@ -21,7 +21,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def database(settings: Settings | None = None, *, migrate: bool = True) -> Database:
-    db = open_database((settings or get_settings()).effective_database_url())
+    settings = settings or get_settings()
+    db = open_database(settings.effective_database_url(), settings.pool())
     if migrate:
         ensure_current(db)
     return db
