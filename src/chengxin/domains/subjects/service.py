@@ -30,7 +30,7 @@ from chengxin.domains.subjects.schemas import (
     SubjectSummary,
     VerificationOut,
 )
-from chengxin.domains.subjects.views import Key, SubjectLike, SubjectView, view_by
+from chengxin.domains.subjects.views import Key, SubjectView, view_by, view_of
 from chengxin.errors import Conflict, InvalidInput, NotFound
 from chengxin.security import audit
 from chengxin.security.actor import Actor
@@ -257,7 +257,7 @@ def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: Su
     return subject
 
 
-def disclosure(actor: Actor, subject: SubjectLike, *, reveal_ric: bool) -> rules.Disclosure:
+def disclosure(actor: Actor, subject: SubjectView, *, reveal_ric: bool) -> rules.Disclosure:
     return rules.disclosure_for(
         rules.Kind(subject.kind),
         is_self=actor.is_self(subject.id) and actor.can(Permission.self_read),
@@ -269,9 +269,16 @@ def disclosure(actor: Actor, subject: SubjectLike, *, reveal_ric: bool) -> rules
 
 
 def present(
-    session: Session, *, actor: Actor, subject: SubjectLike, cipher: PiiCipher, reveal_ric: bool = False
+    session: Session,
+    *,
+    actor: Actor,
+    subject: SubjectView | Subject,
+    cipher: PiiCipher,
+    reveal_ric: bool = False,
 ) -> SubjectOut:
     """The subject as this actor may see it; a read of personal data is audited."""
+    if isinstance(subject, Subject):
+        subject = view_of(subject)
     d = disclosure(actor, subject, reveal_ric=reveal_ric)
     masked: list[str] = []
     name = subject.name
@@ -318,7 +325,7 @@ def present(
     )
 
 
-def summarise(session: Session, *, actor: Actor, subjects: Sequence[SubjectLike]) -> list[SubjectSummary]:
+def summarise(session: Session, *, actor: Actor, subjects: Sequence[SubjectView]) -> list[SubjectSummary]:
     """Search-result rows; personal names in clear only for readers allowed them (audited)."""
     out: list[SubjectSummary] = []
     revealed: list[int] = []

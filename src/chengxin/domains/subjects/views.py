@@ -1,8 +1,8 @@
 """Read models of subjects for the hot read paths (lookup by code, profiles, search pages).
 
 Exact lookup is what platforms call at every merchant onboarding, so it reads plain rows
-(two indexed queries) instead of building ORM objects. ``SubjectLike`` is what presentation
-needs; both ``SubjectView`` and the ORM ``Subject`` satisfy it.
+(one indexed query) instead of building ORM objects. Presentation works on ``SubjectView``;
+``view_of`` turns an ORM ``Subject`` (just created or changed) into one.
 """
 
 from __future__ import annotations
@@ -10,47 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from sqlalchemy import Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from chengxin.domains.subjects.models import Subject, SubjectRole
-
-
-class SubjectLike(Protocol):
-    @property
-    def id(self) -> int: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def legal_form(self) -> str | None: ...
-    @property
-    def uscc(self) -> str | None: ...
-    @property
-    def ric_cipher(self) -> bytes | None: ...
-    @property
-    def ric_masked(self) -> str | None: ...
-    @property
-    def division(self) -> str: ...
-    @property
-    def legal_representative(self) -> str | None: ...
-    @property
-    def identity_warnings(self) -> list[str]: ...
-    @property
-    def verification_status(self) -> str: ...
-    @property
-    def verification_method(self) -> str | None: ...
-    @property
-    def verified_at(self) -> datetime | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime: ...
-    @property
-    def role_names(self) -> list[str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +36,10 @@ class SubjectView:
     created_at: datetime
     updated_at: datetime
     role_names: list[str]
+
+
+def view_of(subject: Subject) -> SubjectView:
+    return SubjectView(**{f.name: getattr(subject, f.name) for f in fields(SubjectView)})
 
 
 _SUBJECTS = Subject.__table__.c
