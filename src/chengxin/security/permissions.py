@@ -29,6 +29,17 @@ class Permission(StrEnum):
     verification_run = "verification:run"  # identity verification (实名核验)
     registry_import = "registry:import"  # load the authoritative registry
     accounts_manage = "accounts:manage"  # organisations, users, tokens
+    catalog_manage = "catalog:manage"  # edit the information catalog (信用信息目录)
+    records_submit = "records:submit"  # submit credit records (API, single and batch)
+    records_import = "records:import"  # import record files (双公示 sheets)
+    records_read = "records:read"  # records shared among departments (政务共享) and record history
+    records_read_restricted = "records:read_restricted"  # restricted records (授权查询), with a purpose
+    records_revoke = "records:revoke"  # revoke a record at its source's request
+    records_reconcile = "records:reconcile"  # the unmatched queue (待匹配)
+    records_expire = "records:expire"  # run the publicity job
+    commitments_sign = "commitments:sign"  # a subject signs a commitment online
+    commitments_record = "commitments:record"  # a department records a paper commitment
+    commitments_breach = "commitments:breach"  # a department records a breach (违诺)
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -38,8 +49,10 @@ P = Permission
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.public: frozenset({P.public_read}),
-    Role.subject: frozenset({P.public_read, P.self_read}),
-    Role.platform: frozenset({P.public_read, P.subjects_read, P.subjects_create, P.verification_run}),
+    Role.subject: frozenset({P.public_read, P.self_read, P.commitments_sign}),
+    Role.platform: frozenset(
+        {P.public_read, P.subjects_read, P.subjects_create, P.verification_run, P.records_submit}
+    ),
     Role.department: frozenset(
         {
             P.public_read,
@@ -49,10 +62,19 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.subjects_update,
             P.subjects_import,
             P.verification_run,
+            P.records_submit,
+            P.records_import,
+            P.records_read,
+            P.records_read_restricted,
+            P.records_revoke,
+            P.commitments_record,
+            P.commitments_breach,
         }
     ),
     Role.credit_centre: frozenset(set(Permission) - {P.self_read}),
-    Role.auditor: frozenset({P.public_read, P.subjects_read, P.audit_read, P.audit_verify, P.ops_metrics}),
+    Role.auditor: frozenset(
+        {P.public_read, P.subjects_read, P.records_read, P.audit_read, P.audit_verify, P.ops_metrics}
+    ),
 }
 
 

@@ -1,0 +1,622 @@
+"""Credit records: submission (every channel), versions, the unmatched queue, the publicity job.
+
+``write_batch`` is the one write path: the API (single and batch), file imports and other
+capabilities (commitment breaches) all go through it, in batches, in the caller's transaction.
+Idempotent by (source organisation, source record id): the same content again is *unchanged*,
+other content is a *correction* (a new version), and an unknown subject parks the submission in
+the unmatched queue (待匹配) instead of dropping it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from chengxin.db import bulk_insert, table_of, utcnow
+from chengxin.domains.catalog import service as catalog_service
+from chengxin.domains.catalog.rules import Catalog
+from chengxin.domains.records import rules
+from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
+from chengxin.domains.records.rules import Change, Party, Prepared, RecordRejected, Status, Submission
+from chengxin.domains.subjects import service as subject_service
+from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
+from chengxin.domains.subjects.models import Subject
+from chengxin.domains.subjects.names import mask_ric
+from chengxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chengxin.events import emit_many
+from chengxin.security import audit
+from chengxin.security.actor import Actor
+from chengxin.security.crypto import PiiCipher
+
+
+@dataclass
+class Outcome:
+    """What became of one submission."""
+
+    index: int  # position in the batch (or the file's row number)
+    result: str  # created | corrected | unchanged | unmatched | rejected
+    record_id: int | None = None
+    record_key: str | None = None
+    version: int | None = None
+    unmatched_id: int | None = None
+    code: str | None = None
+    detail: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+@dataclass
+class BatchCounts:
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    unmatched: int = 0
+    rejected: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def add(self, outcome: Outcome) -> None:
+        setattr(self, outcome.result, getattr(self, outcome.result) + 1)
+        self.outcomes.append(outcome)
+
+
+def legal_today() -> date:
+    return subject_service.legal_today()
+
+
+# --------------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class Identity:
+    """The identity a party was matched on, after validation."""
+
+    uscc: str | None = None
+    ric: str | None = None
+    ric_index: str | None = None
+
+
+def party_identity(party: Party, cipher: PiiCipher) -> Identity:
+    """Validate the party's identifiers (a wrong check character rejects the row: a record is
+    never attached on a mistyped code)."""
+    try:
+        uscc = validate_uscc(party.uscc).code if party.uscc else None
+        ric = validate_ric(party.ric) if party.ric else None
+    except IdentifierError as exc:
+        raise RecordRejected(exc.code, exc.detail) from exc
+    return Identity(uscc, ric, subject_service.ric_index(cipher, ric) if ric else None)
+
+
+def _match(session: Session, idents: Sequence[tuple[Party, Identity]]) -> list[tuple[int, str] | None]:
+    ids = {p.subject_id for p, _ in idents if p.subject_id}
+    usccs = {i.uscc for _, i in idents if i.uscc}
+    rics = {i.ric_index for _, i in idents if i.ric_index}
+    by_id: dict[int, tuple[int, str]] = {}
+    by_uscc: dict[str, tuple[int, str]] = {}
+    by_ric: dict[str, tuple[int, str]] = {}
+    cols = (Subject.id, Subject.kind, Subject.uscc, Subject.ric_index)
+    for where, values in ((Subject.id, ids), (Subject.uscc, usccs), (Subject.ric_index, rics)):
+        if values:
+            for sid, kind, uscc, ric_index in session.execute(select(*cols).where(where.in_(values))):
+                by_id[sid] = (sid, kind)
+                if uscc:
+                    by_uscc[uscc] = (sid, kind)
+                if ric_index:
+                    by_ric[ric_index] = (sid, kind)
+    out: list[tuple[int, str] | None] = []
+    for p, i in idents:
+        hit = (
+            (by_id.get(p.subject_id) if p.subject_id else None)
+            or (by_uscc.get(i.uscc) if i.uscc else None)
+            or (by_ric.get(i.ric_index) if i.ric_index else None)
+        )
+        out.append(hit)
+    return out
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class Item:
+    """One submission on its way in: its position and, once prepared, its record values."""
+
+    index: int
+    prepared: Prepared
+    identity: Identity
+    provenance: dict[str, Any]
+
+
+def prepare_items(
+    catalog: Catalog,
+    submissions: Iterable[tuple[int, Submission, dict[str, Any]]],
+    *,
+    submitter_role: str,
+    cipher: PiiCipher,
+    today: date,
+    counts: BatchCounts,
+) -> list[Item]:
+    """Validate submissions; rejected ones are counted with their reasons, the rest returned."""
+    items: list[Item] = []
+    for index, sub, provenance in submissions:
+        try:
+            prepared = rules.prepare(catalog, sub, submitter_role=submitter_role, today=today)
+            identity = party_identity(sub.party, cipher)
+        except RecordRejected as exc:
+            counts.add(Outcome(index, "rejected", code=exc.code, detail=exc.detail))
+            continue
+        items.append(Item(index, prepared, identity, provenance))
+    return items
+
+
+def write_batch(
+    session: Session,
+    *,
+    actor: Actor,
+    source_org_id: int,
+    items: Sequence[Item],
+    cipher: PiiCipher,
+    counts: BatchCounts,
+    today: date,
+    via: str,
+) -> None:
+    """Write prepared submissions of one source: new records, corrections, the unmatched queue."""
+    if not items:
+        return
+    # The same source id twice in one batch: the later row wins, as a file re-sent would.
+    latest: dict[str, Item] = {}
+    for it in items:
+        prev = latest.get(it.prepared.values["source_record_id"])
+        if prev is not None and prev.prepared.values["fingerprint"] == it.prepared.values["fingerprint"]:
+            counts.add(Outcome(it.index, "unchanged", code="duplicate_in_batch"))
+            continue
+        if prev is not None:
+            counts.add(
+                Outcome(prev.index, "rejected", code="superseded_in_batch", detail="a later row has the same source id")
+            )
+        latest[it.prepared.values["source_record_id"]] = it
+    batch = list(latest.values())
+    keys = [it.prepared.values["source_record_id"] for it in batch]
+    current = {
+        r.source_record_id: r
+        for r in session.execute(
+            select(
+                CreditRecord.id,
+                CreditRecord.source_record_id,
+                CreditRecord.record_key,
+                CreditRecord.version,
+                CreditRecord.fingerprint,
+                CreditRecord.status,
+                CreditRecord.subject_id,
+            ).where(
+                CreditRecord.source_org_id == source_org_id,
+                CreditRecord.source_record_id.in_(keys),
+                CreditRecord.is_current.is_(True),
+            )
+        )
+    }
+    matches = _match(session, [(it.prepared.party, it.identity) for it in batch])
+    now = utcnow()
+    new_rows: list[dict[str, Any]] = []
+    new_items: list[tuple[Item, str]] = []  # item, result
+    superseded: list[int] = []
+    unmatched: list[tuple[Item, str, str]] = []
+    for it, match in zip(batch, matches, strict=True):
+        v = it.prepared.values
+        if match is None:
+            reason = (
+                "no_identifier"
+                if not (it.identity.uscc or it.identity.ric or it.prepared.party.subject_id)
+                else "unknown_subject"
+            )
+            unmatched.append((it, reason, _unmatched_detail(it, reason)))
+            continue
+        subject_id, kind = match
+        if kind not in it.prepared.rtype.subject_kinds:
+            counts.add(
+                Outcome(
+                    it.index,
+                    "rejected",
+                    code="subject_kind_not_allowed",
+                    detail=f"{it.prepared.rtype.code} records are not kept for {kind} persons",
+                )
+            )
+            continue
+        old = current.get(v["source_record_id"])
+        if old is not None and old.fingerprint == v["fingerprint"]:
+            counts.add(Outcome(it.index, "unchanged", record_id=old.id, record_key=old.record_key, version=old.version))
+            continue
+        status = rules.initial_status(it.prepared.publicity, today)
+        row = {
+            **v,
+            "subject_id": subject_id,
+            "source_org_id": source_org_id,
+            "record_key": old.record_key if old is not None else uuid.uuid4().hex,
+            "version": old.version + 1 if old is not None else 1,
+            "is_current": True,
+            "change": str(Change.correction if old is not None else Change.original),
+            "supersedes_id": old.id if old is not None else None,
+            "status": str(Status.repaired if old is not None and old.status == Status.repaired else status),
+            "status_changed_at": now,
+            "provenance": {**it.provenance, "via": via, "by": actor.label},
+            "created_by": actor.label,
+            "created_at": now,
+        }
+        if old is not None:
+            superseded.append(old.id)
+        new_rows.append(row)
+        new_items.append((it, "corrected" if old is not None else "created"))
+    if superseded:
+        session.execute(update(CreditRecord).where(CreditRecord.id.in_(superseded)).values(is_current=False))
+    if new_rows:
+        bulk_insert(session, table_of(CreditRecord), new_rows)
+        ids = _ids_of(session, source_org_id, [(r["source_record_id"], r["version"]) for r in new_rows])
+        events: list[dict[str, Any]] = []
+        for (it, result), row, rid in zip(new_items, new_rows, ids, strict=True):
+            counts.add(Outcome(it.index, result, record_id=rid, record_key=row["record_key"], version=row["version"]))
+            events.append(
+                {
+                    "topic": f"record.{result}",
+                    "subject_id": row["subject_id"],
+                    "object_type": "credit_record",
+                    "object_id": str(rid),
+                    "payload": {"type": row["type_code"], "status": row["status"]},
+                }
+            )
+        emit_many(session, events)
+        _resolve_parked(
+            session, source_org_id, [(r["source_record_id"], i) for r, i in zip(new_rows, ids, strict=True)], actor
+        )
+        created = [i for (_, res), i in zip(new_items, ids, strict=True) if res == "created"]
+        audit_events = []
+        if created:
+            audit_events.append(
+                audit.Event(
+                    "record.create",
+                    object_type="credit_record",
+                    detail={"via": via, "source_org_id": source_org_id, "record_ids": created},
+                )
+            )
+        for (_it, res), row, rid in zip(new_items, new_rows, ids, strict=True):
+            if res == "corrected":
+                audit_events.append(
+                    audit.Event(
+                        "record.correct",
+                        subject_id=row["subject_id"],
+                        object_type="credit_record",
+                        object_id=rid,
+                        detail={"via": via, "supersedes": row["supersedes_id"]},
+                    )
+                )
+        audit.record_many(session, actor, audit_events)
+    if unmatched:
+        _park(session, actor, source_org_id, unmatched, cipher=cipher, counts=counts, via=via)
+
+
+def _unmatched_detail(it: Item, reason: str) -> str:
+    p = it.prepared.party
+    if reason == "no_identifier":
+        return f"{p.name or '?'}: no USCC or identity number to match on (a name alone is never enough)"
+    return f"{p.name or '?'}: no registered subject has this identifier"
+
+
+def _ids_of(session: Session, source_org_id: int, keys: list[tuple[str, int]]) -> list[int]:
+    found: dict[tuple[str, int], int] = {}
+    for chunk_start in range(0, len(keys), 500):
+        chunk = keys[chunk_start : chunk_start + 500]
+        rows = session.execute(
+            select(CreditRecord.source_record_id, CreditRecord.version, CreditRecord.id).where(
+                CreditRecord.source_org_id == source_org_id,
+                CreditRecord.source_record_id.in_([k for k, _ in chunk]),
+            )
+        )
+        found.update(((sid, ver), rid) for sid, ver, rid in rows)
+    return [found[k] for k in keys]
+
+
+def _submission_json(it: Item) -> dict[str, Any]:
+    v = it.prepared.values
+    return {
+        "type_code": v["type_code"],
+        "source_record_id": v["source_record_id"],
+        "document_no": v["source_document_no"],
+        "decided_on": v["decided_on"].isoformat(),
+        "occurred_on": v["occurred_on"].isoformat() if v["occurred_on"] else None,
+        "severity": v["severity"],
+        "payload": v["payload"],
+    }
+
+
+def _park(
+    session: Session,
+    actor: Actor,
+    source_org_id: int,
+    items: list[tuple[Item, str, str]],
+    *,
+    cipher: PiiCipher,
+    counts: BatchCounts,
+    via: str,
+) -> None:
+    keys = [it.prepared.values["source_record_id"] for it, _, _ in items]
+    existing = {
+        u.source_record_id: u
+        for u in session.scalars(
+            select(UnmatchedRecord).where(
+                UnmatchedRecord.source_org_id == source_org_id, UnmatchedRecord.source_record_id.in_(keys)
+            )
+        )
+    }
+    now = utcnow()
+    fresh: list[UnmatchedRecord] = []
+    for it, reason, detail in items:
+        p, ident = it.prepared.party, it.identity
+        submission = _submission_json(it)
+        u = existing.get(it.prepared.values["source_record_id"])
+        if u is not None:
+            if u.submission != submission and u.status == "open":
+                u.submission, u.reason, u.detail, u.updated_at = submission, reason, detail, now
+            counts.add(Outcome(it.index, "unmatched", unmatched_id=u.id, code=reason, detail=detail))
+            continue
+        u = UnmatchedRecord(
+            source_org_id=source_org_id,
+            source_record_id=it.prepared.values["source_record_id"],
+            type_code=it.prepared.values["type_code"],
+            party_name=(p.name or "")[:300],
+            party_kind=p.kind,
+            party_code=ident.uscc or (p.other_code or None),
+            party_ric_cipher=cipher.encrypt(ident.ric, context=subject_service.RIC_CONTEXT) if ident.ric else None,
+            party_ric_index=ident.ric_index,
+            party_ric_masked=mask_ric(ident.ric) if ident.ric else None,
+            submission=submission,
+            reason=reason,
+            detail=detail,
+            provenance={**it.provenance, "via": via, "by": actor.label},
+        )
+        session.add(u)
+        fresh.append(u)
+        counts.outcomes.append(Outcome(it.index, "unmatched", code=reason, detail=detail))
+        counts.unmatched += 1
+    if fresh:
+        session.flush()
+        by_key = {u.source_record_id: u.id for u in fresh}
+        for o in counts.outcomes:
+            if o.result == "unmatched" and o.unmatched_id is None:
+                key = _key_of(items, o.index)
+                o.unmatched_id = by_key.get(key) if key else None
+        audit.record(
+            session,
+            actor,
+            audit.Event(
+                "record.unmatched",
+                object_type="unmatched_record",
+                detail={"via": via, "source_org_id": source_org_id, "unmatched_ids": [u.id for u in fresh]},
+            ),
+        )
+
+
+def _key_of(items: list[tuple[Item, str, str]], index: int) -> str | None:
+    for it, _, _ in items:
+        if it.index == index:
+            return str(it.prepared.values["source_record_id"])
+    return None
+
+
+def _resolve_parked(session: Session, source_org_id: int, landed: list[tuple[str, int]], actor: Actor) -> None:
+    """Submissions parked earlier whose subject has since been found: resolved by this landing."""
+    if not landed:
+        return
+    by_key = dict(landed)
+    parked = session.scalars(
+        select(UnmatchedRecord).where(
+            UnmatchedRecord.source_org_id == source_org_id,
+            UnmatchedRecord.source_record_id.in_(list(by_key)),
+            UnmatchedRecord.status == "open",
+        )
+    ).all()
+    now = utcnow()
+    for u in parked:
+        u.status, u.resolved_record_id, u.resolved_by, u.resolved_at, u.updated_at = (
+            "resolved",
+            by_key[u.source_record_id],
+            actor.label,
+            now,
+            now,
+        )
+
+
+# --------------------------------------------------------------------------- one submission (API)
+
+
+def submit(
+    session: Session,
+    *,
+    actor: Actor,
+    source_org_id: int,
+    submissions: Sequence[Submission],
+    cipher: PiiCipher,
+    via: str = "api",
+) -> BatchCounts:
+    catalog = catalog_service.ensure_stored(session, actor)
+    today = legal_today()
+    counts = BatchCounts()
+    items = prepare_items(
+        catalog,
+        ((i, s, {"request_id": actor.request_id} if actor.request_id else {}) for i, s in enumerate(submissions)),
+        submitter_role=str(actor.role),
+        cipher=cipher,
+        today=today,
+        counts=counts,
+    )
+    write_batch(
+        session,
+        actor=actor,
+        source_org_id=source_org_id,
+        items=items,
+        cipher=cipher,
+        counts=counts,
+        today=today,
+        via=via,
+    )
+    counts.outcomes.sort(key=lambda o: o.index)
+    return counts
+
+
+def submit_one(
+    session: Session, *, actor: Actor, source_org_id: int, submission: Submission, cipher: PiiCipher
+) -> Outcome:
+    """One submission: a rejection raises (422, or 403 when the submitter's role may not submit the type)."""
+    outcome = submit(
+        session, actor=actor, source_org_id=source_org_id, submissions=[submission], cipher=cipher
+    ).outcomes[0]
+    if outcome.result == "rejected":
+        if outcome.code == "submitter_not_allowed":
+            raise PermissionDenied(outcome.detail or "", code=outcome.code, message_zh="该机构类型无权报送此类记录")
+        raise InvalidInput(
+            outcome.detail or "", code=outcome.code or "invalid_record", message_zh="信用记录不符合目录要求"
+        )
+    return outcome
+
+
+# --------------------------------------------------------------------------- revocation
+
+
+def revoke(
+    session: Session, *, actor: Actor, record_id: int, reason: str, document_no: str | None = None
+) -> CreditRecord:
+    """The source revokes its decision (撤销): a new version with status revoked; publication stops at once."""
+    old = get_record(session, record_id)
+    if not old.is_current:
+        raise Conflict("only the current version of a record can be revoked", code="not_current_version")
+    if old.status == Status.revoked:
+        raise Conflict("the record is already revoked", code="already_revoked")
+    if actor.role == "department" and actor.organisation_id != old.source_org_id:
+        raise PermissionDenied("only the record's source organisation may revoke it", code="not_record_source")
+    now = utcnow()
+    old.is_current = False
+    session.flush()
+    new = CreditRecord(
+        **{c: getattr(old, c) for c in _CONTENT_COLUMNS},
+        version=old.version + 1,
+        is_current=True,
+        change=str(Change.revocation),
+        supersedes_id=old.id,
+        status=str(Status.revoked),
+        status_changed_at=now,
+        provenance={"via": "api", "by": actor.label, "reason": reason, "document_no": document_no},
+        created_by=actor.label,
+        created_at=now,
+    )
+    session.add(new)
+    session.flush()
+    emit_many(
+        session,
+        [
+            {
+                "topic": "record.revoked",
+                "subject_id": new.subject_id,
+                "object_type": "credit_record",
+                "object_id": str(new.id),
+                "payload": {"type": new.type_code, "reason": reason},
+            }
+        ],
+    )
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "record.revoke",
+            subject_id=new.subject_id,
+            object_type="credit_record",
+            object_id=new.id,
+            detail={"supersedes": old.id, "reason": reason},
+        ),
+    )
+    return new
+
+
+_CONTENT_COLUMNS = (
+    "record_key", "subject_id", "type_code", "category", "polarity", "catalog_version", "source_org_id",
+    "source_record_id", "source_document_no", "occurred_on", "decided_on", "payload", "severity", "disclosure",
+    "regime", "published", "published_from", "publicity_until", "repairable_from", "fingerprint",
+)  # fmt: skip
+
+
+def get_record(session: Session, record_id: int) -> CreditRecord:
+    rec = session.get(CreditRecord, record_id)
+    if rec is None:
+        raise NotFound(f"no credit record with id {record_id}", code="record_not_found", message_zh="未找到该信用记录")
+    return rec
+
+
+def history(session: Session, record_key: str) -> list[CreditRecord]:
+    return list(
+        session.scalars(
+            select(CreditRecord).where(CreditRecord.record_key == record_key).order_by(CreditRecord.version)
+        )
+    )
+
+
+# --------------------------------------------------------------------------- the publicity job
+
+
+@dataclass
+class ExpiryRun:
+    today: date
+    expired: int = 0
+    record_ids: list[int] = field(default_factory=list)
+
+
+def expire_due(session: Session, *, actor: Actor, today: date, limit: int = 10_000) -> ExpiryRun:
+    """Stop publishing every current record whose publicity period ended before ``today``
+    (at most ``limit`` per call; the job loops). Each becomes *expired*, with an event
+    (``record.expired``) for evaluation refresh and sharing withdrawal, and the run is audited."""
+    run = ExpiryRun(today)
+    due = session.execute(
+        select(CreditRecord.id, CreditRecord.subject_id, CreditRecord.type_code)
+        .where(
+            CreditRecord.is_current.is_(True),
+            CreditRecord.status.in_([str(s) for s in rules.LIVE]),
+            CreditRecord.publicity_until.is_not(None),
+            CreditRecord.publicity_until < today,
+        )
+        .order_by(CreditRecord.id)
+        .limit(limit)
+    ).all()
+    if not due:
+        return run
+    ids = [r.id for r in due]
+    now = utcnow()
+    for start in range(0, len(ids), 1000):
+        session.execute(
+            update(CreditRecord)
+            .where(CreditRecord.id.in_(ids[start : start + 1000]))
+            .values(status=str(Status.expired), status_changed_at=now)
+        )
+    emit_many(
+        session,
+        [
+            {
+                "topic": "record.expired",
+                "subject_id": r.subject_id,
+                "object_type": "credit_record",
+                "object_id": str(r.id),
+                "payload": {"type": r.type_code, "date": today.isoformat()},
+            }
+            for r in due
+        ],
+    )
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "record.expire", object_type="credit_record", detail={"date": today.isoformat(), "record_ids": ids}
+        ),
+    )
+    run.expired, run.record_ids = len(ids), ids
+    return run
