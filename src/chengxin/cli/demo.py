@@ -52,6 +52,8 @@ def demo(
         "registry_inserted": summary.registry_inserted,
         "organisations_created": summary.organisations_created,
         "users_created": summary.users_created,
+        "records": summary.records.counts(),
+        "commitments": {"signed": summary.commitments.signed, "breached": summary.commitments.breached},
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -68,5 +70,8 @@ def demo(
             f"subjects: inserted {counts['inserted']}, unchanged {counts['unchanged']}, "
             f"rejected {counts['rejected']}; registry entries {summary.registry_inserted}"
         )
+        for line in summary.records.lines():
+            console.print(line, highlight=False, soft_wrap=True)
+        console.print(summary.commitments.line(), highlight=False)
     if serve_site:
         serve(host=host, port=port, workers=None)

@@ -107,6 +107,7 @@ class Province:
     natural_subjects: tuple[NaturalSubjectSpec, ...]
     users: tuple[UserSpec, ...]
     registry: tuple[RegistryEntrySpec, ...]
+    seed: int  # the generator seed; the demo's credit records (chengxin.demo.records) derive from it
 
 
 def _make_uscc(prefix: str, division: str, body: str) -> str:
@@ -348,7 +349,7 @@ def generate_province(*, seed: int = 2026, enterprises: int = 4000, persons: int
     # Demo logins and platforms always verify; traditional/branch names keep their exact registry name.
     protected = {s.uscc for s in legal if s in platforms or s.name in g.variants}
     registry = _registry(g, legal, natural, protected | {merchant.uscc, person.ric})
-    return Province(tuple(organisations), tuple(legal), tuple(natural), tuple(users), tuple(registry))
+    return Province(tuple(organisations), tuple(legal), tuple(natural), tuple(users), tuple(registry), seed)
 
 
 # --- iter_subject_rows: fast streaming rows -----------------------------------------------------

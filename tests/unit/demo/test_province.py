@@ -53,6 +53,7 @@ def test_same_seed_same_province_other_seed_differs() -> None:
     assert a.legal_subjects != b.legal_subjects
     assert a.natural_subjects != b.natural_subjects
     assert generate_province() == generate_province(seed=2026, enterprises=4000, persons=2000)
+    assert (a.seed, b.seed) == (11, 12)
 
 
 def test_sizes_and_too_small(province: Province) -> None:
@@ -137,7 +138,7 @@ def test_name_variants_present(province: Province) -> None:
 
 def test_organisations(province: Province) -> None:
     kinds = Counter(o.kind for o in province.organisations)
-    assert kinds == {"credit_centre": 1, "department": 7, "platform": 5}
+    assert kinds == {"credit_centre": 1, "department": 10, "platform": 5}
     centre = next(o for o in province.organisations if o.kind == "credit_centre")
     assert centre.name == "江苏省公共信用信息中心"
     sectors = {o.sector for o in province.organisations if o.kind == "department"}
@@ -149,6 +150,9 @@ def test_organisations(province: Province) -> None:
         "public_security",
         "tax",
         "court",
+        "utility",
+        "human_resources",
+        "civilisation",
     }
     by_uscc = {s.uscc: s for s in province.legal_subjects}
     for org in province.organisations:
