@@ -137,14 +137,33 @@ class ProcResult:
     sys_s: float
     stdout: str
     stderr: str
+    tree_rss_kib: int = 0  # peak of the summed RSS of the command and its subprocesses (when sampled)
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Current RSS of ``pid`` and all its descendants, summed (Linux ``/proc``; cheap enough to
+    sample while the command runs)."""
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * page_kib
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
 
 
 def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log_dir: Path, name: str,
-                 timeout_s: float) -> ProcResult:
+                 timeout_s: float, sample_tree: bool = False) -> ProcResult:
     """Run a command to completion; wall time, and its own peak RSS and CPU from ``wait4``.
 
     ``wait4`` gives the rusage of exactly this child (``RUSAGE_CHILDREN`` would be the maximum over
-    every child reaped so far). The command is killed after ``timeout_s``."""
+    every child reaped so far); its CPU includes the subprocesses the command waited for. With
+    ``sample_tree`` the summed RSS of the command and its subprocesses is also sampled (every
+    0.5 s), for commands that work in several processes. The command is killed after ``timeout_s``."""
     log_dir.mkdir(parents=True, exist_ok=True)
     out_path, err_path = log_dir / f"{name}.stdout", log_dir / f"{name}.stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
@@ -152,10 +171,14 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log_dir
         proc = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=out, stderr=err,
                                 stdin=subprocess.DEVNULL)
         deadline = start + timeout_s
+        tree_peak, next_sample = 0, start
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid == proc.pid:
                 break
+            if sample_tree and time.perf_counter() >= next_sample:
+                tree_peak = max(tree_peak, tree_rss_kib(proc.pid))
+                next_sample = time.perf_counter() + 0.5
             if time.perf_counter() > deadline:
                 proc.kill()
                 pid, status, usage = os.wait4(proc.pid, 0)
@@ -165,7 +188,7 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log_dir
         proc.returncode = os.waitstatus_to_exitcode(status)
     return ProcResult(list(argv), proc.returncode, wall, usage.ru_maxrss, usage.ru_utime, usage.ru_stime,
                       out_path.read_text(encoding="utf-8", errors="replace"),
-                      err_path.read_text(encoding="utf-8", errors="replace"))
+                      err_path.read_text(encoding="utf-8", errors="replace"), tree_peak)
 
 
 def percentile(sorted_values: Sequence[float], p: float) -> float:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
 import sqlite3
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import file_page
+
+import records_import
 from http_load import MAX_CONNECTIONS, LoadRun, ServiceTime
 from scenarios import (
     IMPORT_TARGET_S,
@@ -81,7 +85,11 @@ def _summary(report: Report) -> list[str]:
             ("lookup", f"Lookup by USCC/RIC over HTTP, {report.plan.data.total:,} subjects, "
                        f"{report.plan.lookup_rate:.0f} req/s", f"p99 ≤ {LOOKUP_TARGET_P99_MS:.0f} ms"),
             ("search", f"Name search over HTTP, {report.plan.data.total:,} subjects, "
-                       f"{report.plan.search_rate:.0f} req/s", f"p95 ≤ {SEARCH_TARGET_P95_MS:.0f} ms")]
+                       f"{report.plan.search_rate:.0f} req/s", f"p95 ≤ {SEARCH_TARGET_P95_MS:.0f} ms"),
+            ("records", f"Import {report.plan.records_rows:,} 双公示 penalty records (`chengxin records import`)",
+             "≤ {:.0f} s SQLite, ≤ {:.0f} s PostgreSQL; ≤ 2 GiB".format(*records_import.TARGET_S.values())),
+            ("file", f"Credit file of a subject with {file_page.RECORDS_PER_SUBJECT} records (page and API), "
+                     f"{report.plan.file_rate:.0f} req/s", f"p95 ≤ {file_page.FILE_TARGET_P95_MS:.0f} ms")]
     for key, label, target in rows:
         cells = [_verdict(r.verdicts.get(key)) for r in report.results]
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
@@ -229,8 +237,8 @@ def render(report: Report) -> str:
             "`make bench` runs `.venv/bin/python bench/run.py` (both engines, full sizes). "
             "Raw results of every run: `var/bench/results-*.json`.", "", "## Results", ""]
     if any(r.reused_db for r in results):
-        out += ["> **`--reuse-db`**: lookup and search ran on the databases a previous run had loaded; "
-                "nothing was imported in this run.", ""]
+        out += ["> **`--reuse-db`**: this run's benchmarks ran on the subjects a previous run had loaded; "
+                "no subjects were imported in this run.", ""]
     out += _summary(report)
     problems = [f"- {ENGINE_NAMES[r.engine]}: {p}" for r in results for p in r.problems]
     if problems:
@@ -284,4 +292,69 @@ def render(report: Report) -> str:
             "from is among the results. The benchmark fails when most queries return nothing.", ""]
     out += _load_table(results, "search", "search")
     out += ["", "Do the queries match?", "", *_search_quality(results), ""]
+    out += records_import.section(plan.records_rows, plan.data.total,
+                                  [(ENGINE_NAMES[r.engine], r.records, _verdict(r.verdicts.get("records")))
+                                   for r in results])
+    out += [""]
+    out += [f"## 5. Credit file ({file_page.RECORDS_PER_SUBJECT} records)", "",
+            (file_page.__doc__ or "").split("\n\n", 1)[1].replace("\n", " ").strip(), "",
+            f"Measured: {report.plan.file_requests:,} requests at {report.plan.file_rate:.0f} per second after "
+            f"{report.plan.file_warmup} warm-up requests; `page` is the HTML page, `api` the JSON file; an answer "
+            "without all the subject's records counts as an error.", ""]
+    out += _load_table(results, "file", "file")
+    out += [""]
     return "\n".join(out)
+
+
+# --- keeping the sections of benchmarks a partial run (--only) did not run ---------------------------
+
+SECTION_KEYS = {"## 1. ": "import", "## 2. ": "lookup", "## 3. ": "search", "## 4. ": "records", "## 5. ": "file"}
+SUMMARY_KEYS = {"(`chengxin subjects import`)": "import", "| Lookup by": "lookup", "| Name search": "search",
+                "(`chengxin records import`)": "records", "| Credit file": "file"}
+KEPT_MARK = "> Kept from an earlier run"
+
+
+def _sections(text: str) -> list[tuple[str, list[str]]]:
+    """(heading, lines) in order; the part before the first heading has heading ''."""
+    out: list[tuple[str, list[str]]] = [("", [])]
+    for line in text.splitlines():
+        if line.startswith("## "):
+            out.append((line, []))
+        out[-1][1].append(line)
+    return out
+
+
+def _key(heading: str, keys: dict[str, str]) -> str | None:
+    return next((k for marker, k in keys.items() if marker in heading or heading.startswith(marker)), None)
+
+
+def merge(previous: str, new: str, *, ran: set[str]) -> str:
+    """``new`` with the sections and summary rows of the benchmarks it did not run taken from
+    ``previous`` (the report it replaces), marked as kept."""
+    old_sections = {_key(h, SECTION_KEYS): lines for h, lines in _sections(previous) if _key(h, SECTION_KEYS)}
+    when = re.search(r"^Run (.+?) \(UTC\)", previous, re.M)
+    note = f"{KEPT_MARK} ({when.group(1) if when else 'date unknown'} UTC): this run did not measure it."
+    old_header = next((ln for ln in previous.splitlines() if ln.startswith("| Benchmark |")), "")
+    old_rows = {_key(ln, SUMMARY_KEYS): ln for ln in previous.splitlines() if ln.startswith("| ")}
+    kept: list[str] = []
+    out: list[str] = []
+    for heading, lines in _sections(new):
+        key = _key(heading, SECTION_KEYS)
+        if key and key not in ran and key in old_sections:
+            body = old_sections[key]
+            already_kept = any(ln.startswith(KEPT_MARK) for ln in body)
+            out += body if already_kept else [body[0], "", note, *body[1:]]
+            if out[-1] != "":
+                out.append("")
+            continue
+        same_engines = next((ln for ln in lines if ln.startswith("| Benchmark |")), None) == old_header
+        for line in lines:
+            row_key = _key(line, SUMMARY_KEYS) if line.startswith("| ") else None
+            if row_key and row_key not in ran and same_engines and old_rows.get(row_key):
+                line = old_rows[row_key]
+                kept.append(row_key)
+            out.append(line)
+        if heading == "## Results" and kept:
+            out += [f"{KEPT_MARK}: the rows {', '.join(kept)} (this run measured {', '.join(sorted(ran))} "
+                    "only); their sections below say when.", ""]
+    return "\n".join(out) + "\n"

@@ -1,9 +1,15 @@
-"""Chengxin benchmarks (``make bench``): import, exact lookup and name search, on SQLite and PostgreSQL.
+"""Chengxin benchmarks (``make bench``): import, exact lookup, name search, the credit-records import and
+the credit-file page, on SQLite and PostgreSQL.
 
     .venv/bin/python bench/run.py                     # everything, both engines; rewrites docs/benchmarks.md
     .venv/bin/python bench/run.py --quick             # smoke run: 10k subjects, a few seconds of load
     .venv/bin/python bench/run.py --only lookup,search --engines postgresql
     .venv/bin/python bench/run.py --reuse-db          # lookup and search again on the last run's data
+    .venv/bin/python bench/run.py --only records --reuse-db --output docs/benchmarks.md
+                                                      # the records import on the last run's subjects
+
+A run of only some benchmarks writing to an existing report keeps that report's sections of the
+others (marked as coming from the earlier run).
 
 Data and databases live under var/bench/ (gitignored); the generated CSV files are reused
 between runs, the databases are deleted and re-created. Progress goes to stderr.
@@ -21,10 +27,10 @@ from pathlib import Path
 
 from common import BENCH_VAR, ENGINES, ROOT, git_head, jsonable, log, source_digest
 from dataset import ensure_dataset
-from report import Report, render
+from report import Report, merge, render
 from scenarios import EngineResult, Plan, run_engine
 
-BENCHMARKS = ("import", "lookup", "search")
+BENCHMARKS = ("import", "lookup", "search", "records", "file")
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -40,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
     p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
-                   help="benchmarks to run, comma-separated: import,lookup,search (default: all)")
+                   help="benchmarks to run, comma-separated: import,lookup,search,records,file (default: all)")
     p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
                    help="sqlite,postgresql (default: both)")
     p.add_argument("--reuse-db", action="store_true",
@@ -58,11 +64,12 @@ def make_plan(quick: bool) -> Plan:
         return Plan(import_rows=10_000, data=ensure_dataset("quick", files=1, chunk=10_000),
                     lookup_rate=200, lookup_requests=600, lookup_warmup=100,
                     search_rate=50, search_requests=100, search_warmup=20, service_requests=100,
-                    sweep_rates=(50, 100), sweep_seconds=3)
+                    sweep_rates=(50, 100), sweep_seconds=3, records_rows=10_000,
+                    file_requests=100, file_warmup=10)
     return Plan(import_rows=100_000, data=ensure_dataset("full", files=10, chunk=100_000),
                 lookup_rate=200, lookup_requests=6_000, lookup_warmup=600,
                 search_rate=50, search_requests=1_000, search_warmup=100, service_requests=300,
-                sweep_rates=(25, 50, 100, 150), sweep_seconds=10)
+                sweep_rates=(25, 50, 100, 150), sweep_seconds=10, records_rows=1_000_000)
 
 
 def command_line(argv: list[str]) -> str:
@@ -103,7 +110,10 @@ def main(argv: list[str]) -> int:
     default = "benchmarks-quick.md" if args.quick else "benchmarks-reuse.md" if args.reuse_db else None
     output = args.output or (BENCH_VAR / default if default else DOC)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(report), encoding="utf-8")
+    text = render(report)
+    if only != set(BENCHMARKS) and output.exists():  # keep the sections of the benchmarks not run
+        text = merge(output.read_text(encoding="utf-8"), text, ran=only)
+    output.write_text(text, encoding="utf-8")
     suffix = ("-quick" if args.quick else "") + ("-reuse" if args.reuse_db else "")
     raw = BENCH_VAR / f"results-{stamp}{suffix}.json"
     raw.write_text(json.dumps(jsonable({"command": report.command, "code": code, "started": started,

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import file_page
+
+import records_import
 from common import BENCH_VAR, Target, fresh_target, loadavg, log, reused_target, save_state
 from dataset import DataSet, Probe, lookup_probes, read_rows, search_probes
 from http_load import (
@@ -22,6 +25,7 @@ from http_load import (
     service_time,
 )
 from load import LoadResult, load, maintain
+from records_import import RecordsRun
 
 IMPORT_TARGET_S = 30.0
 LOOKUP_TARGET_P99_MS = 10.0
@@ -46,6 +50,10 @@ class Plan:
     sweep_rates: tuple[float, ...] = ()  # lower lookup rates tried when the target is missed
     sweep_seconds: float = 10.0
     reuse_db: bool = False  # --reuse-db: the HTTP benchmarks on the databases of the previous run
+    records_rows: int = 0  # rows of the 双公示 penalty sheet the records-import benchmark imports
+    file_rate: float = 10.0  # credit-file requests per second (page and API alternating)
+    file_requests: int = 400
+    file_warmup: int = 40
 
 
 @dataclass
@@ -68,6 +76,9 @@ class EngineResult:
     lookup_service: ServiceTime | None = None
     lookup_sweep: list[LoadRun] = field(default_factory=list)
     search_service: ServiceTime | None = None
+    records: RecordsRun | None = None
+    file: LoadRun | None = None
+    file_service: ServiceTime | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     loadavg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -114,6 +125,18 @@ def search_quality(run: LoadRun) -> dict[str, Any]:
             "hit_rate": sum(hits) / len(hits) if hits else math.nan,
         }
     return out
+
+
+def judge_file(res: EngineResult) -> None:
+    assert res.file is not None
+    run = res.file
+    p95 = run.latency()["p95"]
+    problems = [p for p in (_valid_run(run),) if p]
+    if run.errors:
+        problems.append(f"{run.errors} errors (a wrong status or not all {file_page.RECORDS_PER_SUBJECT} records)")
+    passed = p95 <= file_page.FILE_TARGET_P95_MS and not problems
+    res.verdicts["file"] = Verdict(f"p95 {p95:.1f} ms", f"p95 ≤ {file_page.FILE_TARGET_P95_MS:.0f} ms", passed,
+                                   "; ".join(problems))
 
 
 def judge_search(res: EngineResult) -> None:
@@ -191,7 +214,7 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         res.imported = LoadResult(engine, loaded.runs[:1])
         judge_import(res)
         log(f"{engine}: import {res.verdicts['import']}")
-    if not only & {"lookup", "search"}:
+    if not only & {"lookup", "search", "records", "file"}:
         return res
     if not plan.reuse_db:
         log(f"{engine}: loading the rest of the data set ({plan.data.total:,} subjects in all)")
@@ -199,6 +222,28 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         seconds = maintain(target)
         log(f"{engine}: chengxin db maintain after the load took {seconds:.1f} s")
         save_state(target, loaded=res.loaded.total_rows)
+    if only & {"lookup", "search"}:
+        _lookup_and_search(res, target, plan, only)
+    if "records" in only:
+        res.records = records_import.run(target, plan.data, plan.records_rows)
+        figure, goal, passed = records_import.verdict(engine, res.records)
+        res.verdicts["records"] = Verdict(figure, goal, passed)
+        log(f"{engine}: records {res.verdicts['records']}")
+    if "file" in only:
+        ids = file_page.prepare(target)
+        probes = file_page.probes(ids, plan.file_warmup + plan.service_requests + plan.file_requests)
+        db_pids = (lambda: postgres_pids(BENCH_VAR / "pg" / "pgdata")) if engine == "postgresql" else None
+        res.file_service, res.file = _http_benchmark(
+            res, "file", target, probes, rate=plan.file_rate, warmup=plan.file_warmup,
+            service=min(plan.service_requests, 100), check=file_page.check_file, db_pids=db_pids)
+        judge_file(res)
+        log(f"{engine}: file {res.verdicts['file']} {res.file.latency()}")
+    res.loadavg["end"] = loadavg()
+    return res
+
+
+def _lookup_and_search(res: EngineResult, target: Target, plan: Plan, only: set[str]) -> None:
+    engine = target.engine
     rows = read_rows(plan.data)
     lookups = lookup_probes(rows, plan.lookup_warmup + plan.service_requests + plan.lookup_requests, seed=11)
     searches = search_probes(rows, plan.search_warmup + plan.service_requests + plan.search_requests, seed=12)
@@ -219,5 +264,3 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
             service=plan.service_requests, check=check_search, db_pids=db_pids)
         judge_search(res)
         log(f"{engine}: search {res.verdicts['search']} {res.search.latency()}")
-    res.loadavg["end"] = loadavg()
-    return res
