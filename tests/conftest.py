@@ -82,6 +82,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         database_url=db_url,
         pii_key=TEST_PII_KEY,
         identity_verifier="local_registry",
+        jobs_enabled=False,  # the scheduler has its own tests; here it would write behind the tests' backs
         _env_file=None,
     )  # type: ignore[call-arg]
 

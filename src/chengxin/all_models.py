@@ -8,6 +8,7 @@ from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.subjects.models import Subject, SubjectRole
 from chengxin.domains.verification.models import IdentityVerification, RegistryEntry
 from chengxin.events import OutboxEvent
+from chengxin.jobs import JobRun
 from chengxin.security.audit import AuditEntry
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "CommitmentBreach",
     "CreditRecord",
     "IdentityVerification",
+    "JobRun",
     "Organisation",
     "OutboxEvent",
     "RegistryEntry",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +18,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
 from chengxin.config import Settings, get_settings
-from chengxin.db import ensure_current, open_database
+from chengxin.db import Database, ensure_current, open_database
 from chengxin.domains.accounts.pages import pages as account_pages
 from chengxin.domains.accounts.router import router as accounts_router
+from chengxin.domains.catalog.pages import pages as catalog_pages
+from chengxin.domains.catalog.router import router as catalog_router
+from chengxin.domains.commitments.pages import pages as commitment_pages
+from chengxin.domains.commitments.router import router as commitments_router
+from chengxin.domains.reconciliation.pages import pages as reconciliation_pages
+from chengxin.domains.reconciliation.router import router as reconciliation_router
+from chengxin.domains.records.router import router as records_router
 from chengxin.domains.subjects.pages import pages as subject_pages
 from chengxin.domains.subjects.router import router as subjects_router
 from chengxin.domains.verification.verifiers import make_verifier
@@ -77,6 +86,28 @@ def route_permissions(app: FastAPI) -> list[tuple[str, str, Any]]:
     return out
 
 
+def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The daily jobs run in the background of the server (once per day across all workers)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        task = None
+        if settings.jobs_enabled:
+            from chengxin.domains.subjects.service import legal_today
+            from chengxin.jobs import scheduler
+
+            task = asyncio.create_task(scheduler(db, interval_s=settings.jobs_interval_s, today=legal_today))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    return lifespan
+
+
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
@@ -86,8 +117,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app = FastAPI(
         title="Chengxin 诚信 — credit-information platform",
         version="0.1.0",
-        description="Subjects, identity verification, accounts and the audit chain. "
-        "Errors are problem JSON with a stable `code`.",
+        description="Subjects, identity verification, accounts, the audit chain, the information catalog and "
+        "credit records. Errors are problem JSON with a stable `code`.",
+        lifespan=_lifespan(db, settings),
     )
     app.state.chengxin = AppState(
         settings=settings, db=db, cipher=cipher(settings), verifier=make_verifier(settings.identity_verifier)
@@ -95,7 +127,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.metrics = Metrics()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     metrics = public_metrics if settings.metrics_public else metrics_router
-    for r in (ops_router, metrics, accounts_router, subjects_router, audit_router, subject_pages, account_pages):
+    routers = [ops_router, metrics, accounts_router, subjects_router, audit_router, catalog_router, commitments_router]
+    # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
+    routers += [reconciliation_router, records_router, subject_pages, account_pages, catalog_pages, commitment_pages]
+    routers += [reconciliation_pages]
+    for r in routers:
         app.include_router(r)
 
     @app.exception_handler(DomainError)

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
         2000, description="Rows per transaction in file imports (a re-run resumes idempotently)."
     )
     search_limit_max: int = Field(100, description="Largest page size a search may ask for.")
+    jobs_enabled: bool = Field(
+        True, description="Run the daily jobs (publicity expiry …) inside `chengxin serve`; false when cron runs "
+        "`chengxin jobs run` instead."
+    )
+    jobs_interval_s: int = Field(3600, ge=10, description="Seconds between the server's checks for due daily jobs.")
     metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
 
     def pool(self) -> PoolSettings:

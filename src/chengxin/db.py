@@ -175,6 +175,15 @@ def unit_of_work(db: Database, *, readonly: bool = False) -> Iterator[Session]:
         session.close()
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """What Alembic compares: everything but what the migrations create by hand for search
+    (SQLite's FTS5 tables, PostgreSQL's trigram index)."""
+    hand_made = (type_ == "table" and (name or "").startswith("subject_name_fts")) or (
+        type_ == "index" and name == "ix_subjects_name_trgm"
+    )
+    return not (reflected and compare_to is None and hand_made)
+
+
 def migrations_dir() -> Path:
     return Path(__file__).parent / "migrations"
 

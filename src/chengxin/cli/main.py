@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from chengxin.cli import accounts, audit, db, demo, subjects
+from chengxin.cli import accounts, audit, db, demo, records, subjects
+from chengxin.cli import catalog as catalog_cli
+from chengxin.cli import jobs as jobs_cli
 
 app = typer.Typer(
     help="Chengxin 诚信 — credit-information platform.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -12,9 +14,12 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(subjects.app, name="subjects")
 app.add_typer(subjects.registry_app, name="registry")
+app.add_typer(records.app, name="records")
 app.add_typer(accounts.tokens_app, name="tokens")
 app.add_typer(accounts.users_app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(catalog_cli.app, name="catalog")
+app.add_typer(jobs_cli.app, name="jobs")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

@@ -6,14 +6,11 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from chengxin.all_models import Base
+from chengxin.db import include_object
 
 config = context.config
 target_metadata = Base.metadata
 
-
-def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """Leave out what the migrations create by hand (SQLite's FTS5 search tables)."""
-    return not (type_ == "table" and reflected and compare_to is None and (name or "").startswith("subject_name_fts"))
 
 
 def run() -> None:

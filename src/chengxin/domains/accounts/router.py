@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends
 from sqlalchemy.orm import Session
 
 from chengxin.domains.accounts import service
 from chengxin.domains.accounts.schemas import (
     MeOut,
+    OrganisationConfirm,
     OrganisationIn,
     OrganisationOut,
     TokenIn,
@@ -59,11 +60,31 @@ def revoke_token(token_id: PathId, session: DB, actor: Actor = Depends(Require(P
 
 
 @router.get("/organisations", response_model=list[OrganisationOut])
-def list_organisations(session: DB, actor: Actor = Depends(Require(P.accounts_manage))) -> list[OrganisationOut]:
+def list_organisations(
+    session: DB,
+    actor: Actor = Depends(Require(P.accounts_manage)),
+    status: Literal["active", "pending"] | None = None,
+) -> list[OrganisationOut]:
+    """Organisations; `?status=pending` lists sources registered by imports, awaiting confirmation."""
     return [
         OrganisationOut(id=o.id, kind=o.kind, name=o.name, sector=o.sector, status=o.status)
         for o in service.list_organisations(session)
+        if status is None or o.status == status
     ]
+
+
+@router.post("/organisations/{organisation_id}/confirm", response_model=OrganisationOut)
+def confirm_organisation(
+    organisation_id: PathId,
+    session: DB,
+    actor: Actor = Depends(Require(P.accounts_manage)),
+    data: Annotated[OrganisationConfirm | None, Body()] = None,
+) -> OrganisationOut:
+    """Confirm a pending source organisation (registered by a record import) as a department."""
+    o = service.confirm_organisation(
+        session, actor=actor, organisation_id=organisation_id, sector=data.sector if data else None
+    )
+    return OrganisationOut(id=o.id, kind=o.kind, name=o.name, sector=o.sector, status=o.status)
 
 
 @router.post("/organisations", status_code=201, response_model=OrganisationOut)

@@ -37,6 +37,10 @@ class OrganisationIn(_Strict):
     uscc: CleanText | None = None
 
 
+class OrganisationConfirm(_Strict):
+    sector: CleanText | None = Field(default=None, max_length=40)
+
+
 class OrganisationOut(BaseModel):
     id: int
     kind: CleanText

@@ -47,6 +47,37 @@ def create_organisation(
     return org
 
 
+def confirm_organisation(
+    session: Session, *, actor: Actor, organisation_id: int, sector: str | None = None
+) -> Organisation:
+    """The credit centre confirms a source registered by an import (status pending → active)."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(
+            f"no organisation with id {organisation_id}", code="organisation_not_found", message_zh="未找到该机构"
+        )
+    if org.status != "pending":
+        raise Conflict(
+            f"organisation {org.name!r} is not awaiting confirmation",
+            code="organisation_not_pending",
+            message_zh="该机构无需确认",
+        )
+    org.status = "active"
+    if sector:
+        org.sector = sector
+    audit.record(
+        session,
+        actor,
+        audit.Event(
+            "organisation.confirm",
+            object_type="organisation",
+            object_id=org.id,
+            detail={"name": org.name, "sector": org.sector},
+        ),
+    )
+    return org
+
+
 def find_organisation(session: Session, name: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.name == name))
 

@@ -13,14 +13,17 @@ from chengxin.errors import InvalidInput, NotFound
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 
-_parsed: dict[int, rules.Catalog] = {}  # versions never change, so a parsed one can be kept
+# Versions never change, so a parsed one is kept, known by its number and creation time (a process
+# may see several databases — tests do — whose version 2 differ).
+_parsed: dict[tuple[int, str], rules.Catalog] = {}
 
 
-def _parse(version: int, content: dict[str, Any]) -> rules.Catalog:
-    cat = _parsed.get(version)
+def _parse(row: CatalogVersion) -> rules.Catalog:
+    key = (row.version, row.created_at.isoformat())
+    cat = _parsed.get(key)
     if cat is None:
-        cat = rules.parse_catalog(content, version=version)
-        _parsed[version] = cat
+        cat = rules.parse_catalog(row.content, version=row.version)
+        _parsed[key] = cat
     return cat
 
 
@@ -31,22 +34,24 @@ def current_version(session: Session) -> int | None:
 def active_catalog(session: Session) -> rules.Catalog:
     """The catalog in force: the highest stored version, or the shipped defaults (as version 1)
     while none is stored yet."""
-    version = current_version(session)
-    if version is None:
+    head = session.execute(
+        select(CatalogVersion.version, CatalogVersion.created_at).order_by(CatalogVersion.version.desc()).limit(1)
+    ).first()
+    if head is None:
         return rules.parse_catalog(rules.default_catalog_source(), version=1)
-    cached = _parsed.get(version)
+    cached = _parsed.get((head.version, head.created_at.isoformat()))
     if cached is not None:
         return cached
-    row = session.get(CatalogVersion, version)
+    row = session.get(CatalogVersion, head.version)
     assert row is not None
-    return _parse(version, row.content)
+    return _parse(row)
 
 
 def catalog_version(session: Session, version: int) -> rules.Catalog:
     row = session.get(CatalogVersion, version)
     if row is None:
         raise NotFound(f"no catalog version {version}", code="catalog_version_not_found", message_zh="目录版本不存在")
-    return _parse(version, row.content)
+    return _parse(row)
 
 
 def ensure_stored(session: Session, actor: Actor) -> rules.Catalog:
@@ -62,14 +67,15 @@ def _store(session: Session, actor: Actor, content: dict[str, Any], *, note: str
     except rules.CatalogError as exc:
         raise InvalidInput(str(exc), code="invalid_catalog", message_zh="信用信息目录配置有误") from exc
     stored = rules.as_config(parsed)
-    session.add(CatalogVersion(version=version, content=stored, note=note[:300], created_by=actor.label))
+    row = CatalogVersion(version=version, content=stored, note=note[:300], created_by=actor.label)
+    session.add(row)
     session.flush()
     audit.record(
         session,
         actor,
         audit.Event("catalog.version", object_type="catalog", object_id=version, detail={"note": note}),
     )
-    return _parse(version, stored)
+    return _parse(row)
 
 
 def replace_catalog(session: Session, actor: Actor, content: dict[str, Any], *, note: str) -> rules.Catalog:

@@ -9,14 +9,16 @@ the unmatched queue (待匹配) instead of dropping it.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Sequence
+import json
+import os
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, any_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from chengxin.db import bulk_insert, table_of, utcnow
 from chengxin.domains.catalog import service as catalog_service
@@ -70,6 +72,16 @@ def legal_today() -> date:
     return subject_service.legal_today()
 
 
+def _among(session: Session, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` with one parameter however many values (rendering and parsing
+    thousands of IN parameters costs more than the query itself in a bulk import): an array with
+    ``= ANY`` on PostgreSQL, a JSON list read by ``json_each`` elsewhere (SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    listed = func.json_each(json.dumps(list(values), ensure_ascii=False)).table_valued("value")
+    return column.in_(select(listed.c.value))
+
+
 # --------------------------------------------------------------------------- matching
 
 
@@ -103,7 +115,7 @@ def _match(session: Session, idents: Sequence[tuple[Party, Identity]]) -> list[t
     cols = (Subject.id, Subject.kind, Subject.uscc, Subject.ric_index)
     for where, values in ((Subject.id, ids), (Subject.uscc, usccs), (Subject.ric_index, rics)):
         if values:
-            for sid, kind, uscc, ric_index in session.execute(select(*cols).where(where.in_(values))):
+            for sid, kind, uscc, ric_index in session.execute(select(*cols).where(_among(session, where, values))):
                 by_id[sid] = (sid, kind)
                 if uscc:
                     by_uscc[uscc] = (sid, kind)
@@ -183,6 +195,8 @@ def write_batch(
         latest[it.prepared.values["source_record_id"]] = it
     batch = list(latest.values())
     keys = [it.prepared.values["source_record_id"] for it in batch]
+    # Every version of these source ids, the current one kept: a condition on is_current in SQL
+    # would tempt SQLite into scanning the is_current index instead of the (source, id) key.
     current = {
         r.source_record_id: r
         for r in session.execute(
@@ -194,14 +208,16 @@ def write_batch(
                 CreditRecord.fingerprint,
                 CreditRecord.status,
                 CreditRecord.subject_id,
+                CreditRecord.is_current,
             ).where(
                 CreditRecord.source_org_id == source_org_id,
-                CreditRecord.source_record_id.in_(keys),
-                CreditRecord.is_current.is_(True),
+                _among(session, CreditRecord.source_record_id, keys),
             )
         )
+        if r.is_current
     }
     matches = _match(session, [(it.prepared.party, it.identity) for it in batch])
+    _keep_reconciled(session, batch, matches, current)
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     new_items: list[tuple[Item, str]] = []  # item, result
@@ -237,7 +253,7 @@ def write_batch(
             **v,
             "subject_id": subject_id,
             "source_org_id": source_org_id,
-            "record_key": old.record_key if old is not None else uuid.uuid4().hex,
+            "record_key": old.record_key if old is not None else os.urandom(16).hex(),  # 128 random bits
             "version": old.version + 1 if old is not None else 1,
             "is_current": True,
             "change": str(Change.correction if old is not None else Change.original),
@@ -253,7 +269,9 @@ def write_batch(
         new_rows.append(row)
         new_items.append((it, "corrected" if old is not None else "created"))
     if superseded:
-        session.execute(update(CreditRecord).where(CreditRecord.id.in_(superseded)).values(is_current=False))
+        session.execute(
+            update(CreditRecord).where(_among(session, CreditRecord.id, superseded)).values(is_current=False)
+        )
     if new_rows:
         bulk_insert(session, table_of(CreditRecord), new_rows)
         ids = _ids_of(session, source_org_id, [(r["source_record_id"], r["version"]) for r in new_rows])
@@ -299,6 +317,27 @@ def write_batch(
         _park(session, actor, source_org_id, unmatched, cipher=cipher, counts=counts, via=via)
 
 
+def _keep_reconciled(
+    session: Session, batch: Sequence[Item], matches: list[tuple[int, str] | None], current: dict[str, Any]
+) -> None:
+    """A record the credit centre linked to a subject (待匹配 resolved) keeps that subject when its
+    source sends it again still without a USCC or identity number to match on."""
+    linked = {
+        i: current[it.prepared.values["source_record_id"]].subject_id
+        for i, (it, m) in enumerate(zip(batch, matches, strict=True))
+        if m is None
+        and it.prepared.values["source_record_id"] in current
+        and not (it.identity.uscc or it.identity.ric or it.prepared.party.subject_id)
+    }
+    if linked:
+        rows = session.execute(
+            select(Subject.id, Subject.kind).where(_among(session, Subject.id, set(linked.values())))
+        )
+        kinds = {sid: kind for sid, kind in rows}
+        for i, sid in linked.items():
+            matches[i] = (sid, kinds[sid]) if sid in kinds else None
+
+
 def _unmatched_detail(it: Item, reason: str) -> str:
     p = it.prepared.party
     if reason == "no_identifier":
@@ -308,12 +347,12 @@ def _unmatched_detail(it: Item, reason: str) -> str:
 
 def _ids_of(session: Session, source_org_id: int, keys: list[tuple[str, int]]) -> list[int]:
     found: dict[tuple[str, int], int] = {}
-    for chunk_start in range(0, len(keys), 500):
-        chunk = keys[chunk_start : chunk_start + 500]
+    for chunk_start in range(0, len(keys), 5000):
+        chunk = keys[chunk_start : chunk_start + 5000]
         rows = session.execute(
             select(CreditRecord.source_record_id, CreditRecord.version, CreditRecord.id).where(
                 CreditRecord.source_org_id == source_org_id,
-                CreditRecord.source_record_id.in_([k for k, _ in chunk]),
+                _among(session, CreditRecord.source_record_id, {k for k, _ in chunk}),
             )
         )
         found.update(((sid, ver), rid) for sid, ver, rid in rows)
@@ -348,7 +387,8 @@ def _park(
         u.source_record_id: u
         for u in session.scalars(
             select(UnmatchedRecord).where(
-                UnmatchedRecord.source_org_id == source_org_id, UnmatchedRecord.source_record_id.in_(keys)
+                UnmatchedRecord.source_org_id == source_org_id,
+                _among(session, UnmatchedRecord.source_record_id, keys),
             )
         )
     }
@@ -385,10 +425,10 @@ def _park(
     if fresh:
         session.flush()
         by_key = {u.source_record_id: u.id for u in fresh}
+        key_of = {it.index: str(it.prepared.values["source_record_id"]) for it, _, _ in items}
         for o in counts.outcomes:
-            if o.result == "unmatched" and o.unmatched_id is None:
-                key = _key_of(items, o.index)
-                o.unmatched_id = by_key.get(key) if key else None
+            if o.result == "unmatched" and o.unmatched_id is None and o.index in key_of:
+                o.unmatched_id = by_key.get(key_of[o.index])
         audit.record(
             session,
             actor,
@@ -400,13 +440,6 @@ def _park(
         )
 
 
-def _key_of(items: list[tuple[Item, str, str]], index: int) -> str | None:
-    for it, _, _ in items:
-        if it.index == index:
-            return str(it.prepared.values["source_record_id"])
-    return None
-
-
 def _resolve_parked(session: Session, source_org_id: int, landed: list[tuple[str, int]], actor: Actor) -> None:
     """Submissions parked earlier whose subject has since been found: resolved by this landing."""
     if not landed:
@@ -415,7 +448,7 @@ def _resolve_parked(session: Session, source_org_id: int, landed: list[tuple[str
     parked = session.scalars(
         select(UnmatchedRecord).where(
             UnmatchedRecord.source_org_id == source_org_id,
-            UnmatchedRecord.source_record_id.in_(list(by_key)),
+            _among(session, UnmatchedRecord.source_record_id, by_key),
             UnmatchedRecord.status == "open",
         )
     ).all()

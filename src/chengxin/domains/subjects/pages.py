@@ -8,6 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
+from chengxin.domains.commitments import service as commitment_service
+from chengxin.domains.records.files import credit_file
 from chengxin.domains.subjects import service
 from chengxin.domains.subjects.schemas import SearchResult
 from chengxin.ids import PathId
@@ -46,5 +48,6 @@ def profile(
 ) -> HTMLResponse:
     st = state(request)
     subject = service.view_by_id(session, subject_id)
-    out = service.present(session, actor=actor, subject=subject, cipher=st.cipher)
-    return render(request, "subject.html", {"s": out})
+    file = credit_file(session, actor=actor, subject_id=subject.id, cipher=st.cipher)
+    commitments = commitment_service.list_for_subject(session, actor=actor, subject_id=subject.id)
+    return render(request, "subject.html", {"s": file.subject, "file": file, "commitments": commitments})

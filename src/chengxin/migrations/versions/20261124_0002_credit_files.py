@@ -1,4 +1,4 @@
-"""credit files: catalog, records, commitments, outbox
+"""credit files: catalog, records, commitments, outbox, job runs
 
 Revision ID: 20261124_0002
 Revises: 20261123_0001
@@ -19,6 +19,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "job_runs",
+        sa.Column("job", sa.String(length=60), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("runner", sa.String(length=120), nullable=False),
+        sa.Column("started_at", chengxin.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", chengxin.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.PrimaryKeyConstraint("job", "day", name=op.f("pk_job_runs")),
+    )
     op.create_table(
         "catalog_versions",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
@@ -209,3 +219,4 @@ def downgrade() -> None:
 
     op.drop_table("outbox_events")
     op.drop_table("catalog_versions")
+    op.drop_table("job_runs")

@@ -1,0 +1,119 @@
+"""Scheduled jobs (定时任务): the platform's daily work, run once per day across all processes.
+
+``chengxin serve`` runs them in the background (every ``CHENGXIN_JOBS_INTERVAL_S`` seconds it checks
+whether today's runs are done); ``chengxin jobs run`` runs them from cron instead. A run is claimed by
+inserting a (job, day) row, so with several workers or servers exactly one runs each job per day.
+
+Jobs so far: ``records.expire`` — the publicity job (stop publishing records whose period ended).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from chengxin.db import Base, Database, UTCDateTime, unit_of_work, utcnow
+from chengxin.observability import log
+from chengxin.security.actor import Actor, cli_actor
+
+
+class JobRun(Base):
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(60), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    runner: Mapped[str] = mapped_column(String(120))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+def _expire(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    from chengxin.domains.records import service as records
+
+    total = 0
+    while True:
+        with unit_of_work(db) as session:
+            run = records.expire_due(session, actor=actor, today=day, limit=10_000)
+        total += run.expired
+        if run.expired < 10_000:
+            return {"expired": total}
+
+
+JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {"records.expire": _expire}
+
+
+@dataclass
+class Outcome:
+    job: str
+    day: date
+    ran: bool  # False: another process had already claimed today's run
+    result: dict[str, Any] | None = None
+
+
+def _runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+STALE_AFTER_S = 2 * 3600  # a claimed run unfinished this long is taken over (its process died)
+
+
+def claim(db: Database, job: str, day: date) -> bool:
+    """Claim the day's run of ``job``; False when another process has it (or has done it)."""
+    try:
+        with unit_of_work(db) as session:
+            session.add(JobRun(job=job, day=day, runner=_runner()))
+            session.flush()
+        return True
+    except IntegrityError:
+        pass
+    with unit_of_work(db) as session:
+        row = session.get(JobRun, (job, day), with_for_update=True)
+        if row is None or row.finished_at is not None:
+            return False
+        if (utcnow() - row.started_at).total_seconds() < STALE_AFTER_S:
+            return False
+        row.runner, row.started_at = _runner(), utcnow()
+        return True
+
+
+def run_due(db: Database, *, day: date, force: bool = False, actor: Actor | None = None) -> list[Outcome]:
+    """Run every job not yet run for ``day`` (all of them with ``force``)."""
+    actor = actor or cli_actor("jobs")
+    outcomes: list[Outcome] = []
+    for name, job in JOBS.items():
+        if not claim(db, name, day) and not force:
+            outcomes.append(Outcome(name, day, ran=False))
+            continue
+        result = job(db, actor, day)
+        with unit_of_work(db) as session:
+            row = session.get(JobRun, (name, day))
+            if row is not None:
+                row.finished_at, row.result = utcnow(), result
+        log.info("job finished", job=name, day=day.isoformat(), **result)
+        outcomes.append(Outcome(name, day, ran=True, result=result))
+    return outcomes
+
+
+def last_runs(session: Session, limit: int = 20) -> list[JobRun]:
+    return list(session.scalars(select(JobRun).order_by(JobRun.day.desc(), JobRun.job).limit(limit)))
+
+
+async def scheduler(db: Database, *, interval_s: float, today: Callable[[], date]) -> None:
+    """Background loop inside ``chengxin serve``: run today's jobs if no process has yet."""
+    actor = Actor(role=cli_actor().role, label="job:scheduler", permissions=cli_actor().permissions, purpose="jobs")
+    while True:
+        try:
+            await asyncio.to_thread(run_due, db, day=today(), actor=actor)
+        except Exception:  # a failed run is logged; the next check tries again tomorrow's or retries
+            log.exception("scheduled jobs failed")
+        await asyncio.sleep(interval_s)

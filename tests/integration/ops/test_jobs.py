@@ -1,0 +1,82 @@
+"""Daily jobs: claimed once per day across processes, run by the server's scheduler or by cron."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from chengxin.config import Settings, get_settings
+from chengxin.db import Database, unit_of_work, utcnow
+from chengxin.jobs import JobRun, claim, run_due
+
+
+def test_a_day_is_claimed_once(db: Database) -> None:
+    day = date(2026, 11, 24)
+    assert claim(db, "records.expire", day)
+    assert not claim(db, "records.expire", day)
+    assert claim(db, "records.expire", day + timedelta(days=1))
+
+
+def test_a_stale_unfinished_run_is_taken_over(db: Database) -> None:
+    day = date(2026, 11, 24)
+    assert claim(db, "records.expire", day)
+    with unit_of_work(db) as s:
+        row = s.get(JobRun, ("records.expire", day))
+        assert row is not None
+        row.started_at = utcnow() - timedelta(hours=3)
+    assert claim(db, "records.expire", day)  # the first runner died: taken over
+    assert not claim(db, "records.expire", day)
+
+
+def test_run_due_runs_each_job_once_per_day(db: Database) -> None:
+    day = date(2026, 11, 24)
+    first = run_due(db, day=day)
+    assert [(o.job, o.ran, o.result) for o in first] == [("records.expire", True, {"expired": 0})]
+    assert [o.ran for o in run_due(db, day=day)] == [False]
+    assert [o.ran for o in run_due(db, day=day, force=True)] == [True]
+    with unit_of_work(db) as s:
+        row = s.get(JobRun, ("records.expire", day))
+        assert row is not None and row.finished_at is not None and row.result == {"expired": 0}
+
+
+def test_the_server_runs_the_days_jobs_in_the_background(settings: Settings, db: Database) -> None:
+    from chengxin.app import create_app
+
+    on = settings.model_copy(update={"jobs_enabled": True, "jobs_interval_s": 3600})
+    with TestClient(create_app(on)) as client:
+        assert client.get("/healthz").status_code == 200
+        deadline = time.monotonic() + 20
+        done: list[str] = []
+        while time.monotonic() < deadline and not done:
+            with unit_of_work(db, readonly=True) as s:
+                done = list(s.scalars(select(JobRun.job).where(JobRun.finished_at.is_not(None))))
+            time.sleep(0.1)
+    assert done == ["records.expire"]
+
+
+def test_cli_jobs_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chengxin.cli.main import app
+
+    monkeypatch.setenv("CHENGXIN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CHENGXIN_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("CHENGXIN_PII_KEY", settings.pii_key)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        first = runner.invoke(app, ["jobs", "run", "--date", "2026-11-24", "--json"])
+        assert first.exit_code == 0, first.output
+        assert json.loads(first.output.splitlines()[-1]) == {
+            "date": "2026-11-24",
+            "jobs": {"records.expire": {"expired": 0}},
+        }
+        again = runner.invoke(app, ["jobs", "run", "--date", "2026-11-24", "--json"])
+        assert json.loads(again.output.splitlines()[-1])["jobs"] == {"records.expire": "already_done"}
+        assert runner.invoke(app, ["jobs", "status"]).exit_code == 0
+    finally:
+        get_settings.cache_clear()
