@@ -79,7 +79,7 @@ def _rows(subject_files: tuple[Path, ...], count: int, seed: int) -> Iterator[li
                     "" if legal else "身份证", "" if legal else s["ric"], f"{source[:2]}罚〔{decided.year}〕{n}号",
                     vtype, facts, basis, category, content.format(fine=fine, conf=conf),
                     f"{fine:g}" if fine else "", f"{conf:g}" if conf else "",
-                    "排污许可证 91320000XXXX" if "吊销" in category else "",
+                    f"排污许可证 {s['uscc'] or ''}{n % 1000:03d}P" if "吊销" in category else "",
                     f"{decided.year}/{decided.month}/{decided.day}", "", "", source, "", source, "", "",
                 ]  # fmt: skip
 

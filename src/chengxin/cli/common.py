@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 import typer
 from rich.console import Console
@@ -46,3 +48,33 @@ def handle_errors(fn: F) -> F:
             raise typer.Exit(exc.exit_code) from exc
 
     return wrapper  # type: ignore[return-value]
+
+
+class Rejected(Protocol):
+    @property
+    def row(self) -> int: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+def rejection_report(
+    file: Path, report: Path | None, rejections: Sequence[Rejected], counts: dict[str, Any], *, quiet: bool
+) -> None:
+    """Write an import's rejected rows to ``FILE.rejected.csv`` (or ``report``) with row, code and
+    reason, name it in ``counts`` and show the first ten; with no rejection, remove a report an
+    earlier run left (it would mislead)."""
+    path = report or file.with_name(file.name + ".rejected.csv")
+    if not rejections:
+        path.unlink(missing_ok=True)
+        return
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["row", "code", "detail"])
+        w.writerows([r.row, r.code, r.detail] for r in rejections)
+    counts["report"] = str(path)
+    if not quiet:
+        console.print(f"[yellow]{len(rejections)} 行被拒绝 rejected[/yellow] (first 10; all in {path}):")
+        for r in rejections[:10]:
+            console.print(f"  row {r.row}: {r.code} — {r.detail}")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from chengxin.cli.common import console, database, handle_errors, print_json_line
+from chengxin.cli.common import console, database, handle_errors, print_json_line, rejection_report
 from chengxin.config import get_settings
 from chengxin.db import unit_of_work
 from chengxin.domains.records import importer
@@ -21,14 +20,6 @@ from chengxin.security.crypto import cipher, load_master_key
 app = typer.Typer(help="Credit records (信用记录): file import and the publicity job.", no_args_is_help=True)
 
 EXPIRE_CHUNK = 10_000
-
-
-def _write_report(path: Path, summary: importer.ImportSummary) -> None:
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["row", "code", "detail"])
-        for r in summary.rejections:
-            w.writerow([r.row, r.code, r.detail])
 
 
 @app.command("import")
@@ -68,16 +59,7 @@ def import_cmd(
             tick=lambda n: progress.update(task, completed=n),
         )
     counts = summary.counts()
-    report_path = report or file.with_name(file.name + ".rejected.csv")
-    if not summary.rejections:
-        report_path.unlink(missing_ok=True)  # a report from an earlier run would mislead
-    else:
-        _write_report(report_path, summary)
-        counts["report"] = str(report_path)
-        if not as_json:
-            console.print(f"[yellow]{summary.rejected} 行被拒绝 rejected[/yellow] (first 10; all in {report_path}):")
-            for r in summary.rejections[:10]:
-                console.print(f"  row {r.row}: {r.code} — {r.detail}")
+    rejection_report(file, report, summary.rejections, counts, quiet=as_json)
     if summary.new_sources and not as_json:
         console.print(
             "[yellow]新的数据来源单位，待信用中心确认 new sources, pending confirmation:[/yellow] "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import tomllib
 from datetime import date
 from importlib import resources
@@ -11,6 +12,7 @@ import pytest
 
 from chengxin.domains.commitments import rules
 from chengxin.errors import Conflict, InvalidInput
+from tests.factories import make_uscc
 
 TODAY = date(2026, 11, 24)
 
@@ -88,8 +90,9 @@ def test_who_may_sign(tset: rules.TemplateSet, code: str, kind: str, roles: list
 
 def test_render_fills_name_code_and_date(tset: rules.TemplateSet) -> None:
     t = tset.require("seven_day_returns")
-    text = rules.render(tset, t, kind="legal", name="南京华信科技有限公司", code="91320102MA1XXXXXX3", signed_on=TODAY)
-    assert "本承诺主体南京华信科技有限公司（统一社会信用代码：91320102MA1XXXXXX3）" in text
+    uscc = make_uscc(random.Random(8))
+    text = rules.render(tset, t, kind="legal", name="南京华信科技有限公司", code=uscc, signed_on=TODAY)
+    assert f"本承诺主体南京华信科技有限公司（统一社会信用代码：{uscc}）" in text
     assert "七日内有权退货" in text
     assert text.rstrip().endswith("承诺日期：2026年11月24日")
     assert "{" not in text and "}" not in text

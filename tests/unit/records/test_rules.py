@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from typing import Any
 
@@ -9,9 +10,11 @@ import pytest
 
 from chengxin.domains.catalog import rules as catalog_rules
 from chengxin.domains.records import rules as r
+from tests.factories import make_uscc
 
 CATALOG = catalog_rules.parse_catalog(catalog_rules.default_catalog_source(), version=3)
 TODAY = date(2026, 11, 24)
+USCC = make_uscc(random.Random(3))  # a valid code: prepare() does not check it, the service does
 PAYLOAD = {"violation_facts": "虚构交易", "penalty_category": "罚款", "penalty_content": "罚款2万元"}
 
 
@@ -20,7 +23,7 @@ def sub(**kw: Any) -> r.Submission:
         "type_code": "admin_penalty",
         "source_record_id": "X-1",
         "decided_on": "2026-06-01",
-        "party": r.Party(name="某公司", uscc="91320102MA1XXXXXXX"),
+        "party": r.Party(name="某公司", uscc=USCC),
         "document_no": "苏市监罚〔2026〕1号",
         "payload": PAYLOAD,
     }
