@@ -38,15 +38,9 @@ class JobRun(Base):
 
 
 def _expire(db: Database, actor: Actor, day: date) -> dict[str, Any]:
-    from chengxin.domains.records import service as records
+    from chengxin.domains.records.publicity import expire_all
 
-    total = 0
-    while True:
-        with unit_of_work(db) as session:
-            run = records.expire_due(session, actor=actor, today=day, limit=10_000)
-        total += run.expired
-        if run.expired < 10_000:
-            return {"expired": total}
+    return {"expired": expire_all(db, actor=actor, today=day)}
 
 
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {"records.expire": _expire}

@@ -10,16 +10,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from chengxin.cli.common import console, database, handle_errors, print_json_line, rejection_report
 from chengxin.config import get_settings
-from chengxin.db import unit_of_work
 from chengxin.domains.records import importer
 from chengxin.domains.records import service as record_service
+from chengxin.domains.records.publicity import expire_all
 from chengxin.errors import InvalidInput
 from chengxin.security.actor import cli_actor
 from chengxin.security.crypto import cipher, load_master_key
 
 app = typer.Typer(help="Credit records (信用记录): file import and the publicity job.", no_args_is_help=True)
 
-EXPIRE_CHUNK = 10_000
 
 
 @app.command("import")
@@ -87,13 +86,7 @@ def expire_cmd(
         raise InvalidInput(f"--date {on!r} is not YYYY-MM-DD", code="invalid_date") from exc
     db = database(get_settings())
     actor = cli_actor("records.expire")
-    expired = 0
-    while True:
-        with unit_of_work(db) as session:
-            run = record_service.expire_due(session, actor=actor, today=today, limit=EXPIRE_CHUNK)
-        expired += run.expired
-        if run.expired < EXPIRE_CHUNK:
-            break
+    expired = expire_all(db, actor=actor, today=today)
     if as_json:
         print_json_line({"date": today.isoformat(), "expired": expired})
     else:

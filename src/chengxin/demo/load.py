@@ -26,6 +26,7 @@ from chengxin.domains.accounts.models import User
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.records import service as records_service
 from chengxin.domains.records.models import CreditRecord
+from chengxin.domains.records.publicity import expire_all
 from chengxin.domains.records.rules import Submission
 from chengxin.domains.subjects import importer
 from chengxin.domains.subjects import service as subject_service
@@ -256,9 +257,8 @@ def load_records(
         rejected=counts.rejected,
         rejections=[f"{o.code}: {o.detail}" for o in counts.outcomes if o.result == "rejected"][:10],
     )
+    summary.expired_by_job = expire_all(db, actor=actor, today=today)
     with unit_of_work(db) as s:
-        while (run := records_service.expire_due(s, actor=actor, today=today)).expired:
-            summary.expired_by_job += run.expired
         rows = s.execute(
             select(CreditRecord.type_code, CreditRecord.status, func.count())
             .where(CreditRecord.is_current.is_(True), CreditRecord.source_org_id.in_(list(org_ids.values())))

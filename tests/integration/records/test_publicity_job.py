@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts import service as accounts
-from chengxin.domains.records import files
+from chengxin.domains.records import files, publicity
 from chengxin.domains.records import service as records
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import Party, Status, Submission, Viewer
@@ -64,10 +64,10 @@ def test_expire_at_a_chosen_date_unpublishes_exactly_the_records_due(db: Databas
     due = {i for i, u in until.items() if u is not None and u < run_date}
     assert 0 < len(due) < len(until)  # the data straddles the date
     with unit_of_work(db) as s:
-        run = records.expire_due(s, actor=ACTOR, today=run_date, limit=7)  # small batches: the caller loops
+        run = publicity.expire_due(s, actor=ACTOR, today=run_date, limit=7)  # small batches: the caller loops
         total = set(run.record_ids)
         while run.expired:
-            run = records.expire_due(s, actor=ACTOR, today=run_date, limit=7)
+            run = publicity.expire_due(s, actor=ACTOR, today=run_date, limit=7)
             total |= set(run.record_ids)
     assert total == due
     with unit_of_work(db) as s:
@@ -76,13 +76,13 @@ def test_expire_at_a_chosen_date_unpublishes_exactly_the_records_due(db: Databas
     assert {i for i, st in statuses.items() if st == Status.expired} == due
     assert events == len(due)
     with unit_of_work(db) as s:
-        again = records.expire_due(s, actor=ACTOR, today=run_date)
+        again = publicity.expire_due(s, actor=ACTOR, today=run_date)
     assert again.expired == 0  # idempotent
     # The last day of the period is still public; the day after, it is not.
     boundary = min(u for u in until.values() if u is not None and u >= run_date)
     with unit_of_work(db) as s:
-        assert records.expire_due(s, actor=ACTOR, today=boundary).expired == 0
-        later = records.expire_due(s, actor=ACTOR, today=boundary + timedelta(days=1))
+        assert publicity.expire_due(s, actor=ACTOR, today=boundary).expired == 0
+        later = publicity.expire_due(s, actor=ACTOR, today=boundary + timedelta(days=1))
     assert set(later.record_ids) == {i for i, u in until.items() if u == boundary}
 
 def test_public_file_never_shows_expired_records(db: Database, settings: Settings) -> None:
@@ -94,7 +94,7 @@ def test_public_file_never_shows_expired_records(db: Database, settings: Setting
         # Before the job: hidden by date alone.
         shown = files.visible_records(s, subject_id=subject_id, viewer=Viewer.public, today=today)
         assert all(until[r.id] is None or until[r.id] >= today for r in shown)
-        records.expire_due(s, actor=ACTOR, today=today)
+        publicity.expire_due(s, actor=ACTOR, today=today)
     with unit_of_work(db) as s:
         public = files.visible_records(s, subject_id=subject_id, viewer=Viewer.public, today=today)
         own = files.visible_records(s, subject_id=subject_id, viewer=Viewer.self, today=today)

@@ -24,6 +24,7 @@ from chengxin.domains.records import rules
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import STATUS_ZH, Status, Viewer
 from chengxin.domains.records.schemas import CreditFileOut, RecordGroup, RecordOut, SourceOut
+from chengxin.domains.records.versions import get_record, history
 from chengxin.domains.subjects import service as subject_service
 from chengxin.errors import NotFound
 from chengxin.security import audit
@@ -175,8 +176,6 @@ def credit_file(
 def record_history(session: Session, *, actor: Actor, record_id: int) -> list[RecordOut]:
     """Every version of a record (self, or readers of shared records; restricted ones need
     ``records:read_restricted`` with a purpose). Audited when the subject is a natural person."""
-    from chengxin.domains.records.service import get_record, history
-
     rec = get_record(session, record_id)
     viewer = viewer_for(actor, rec.subject_id)
     if viewer is Viewer.public or not rules.may_see(viewer, disclosure=rec.disclosure, public_now=False):
@@ -201,8 +200,6 @@ def record_history(session: Session, *, actor: Actor, record_id: int) -> list[Re
 
 def get_visible(session: Session, *, actor: Actor, record_id: int) -> RecordOut:
     """One record (any version) if this reader may see it; otherwise 404 (no existence leak)."""
-    from chengxin.domains.records.service import get_record
-
     rec = get_record(session, record_id)
     today = subject_service.legal_today()
     viewer = viewer_for(actor, rec.subject_id)

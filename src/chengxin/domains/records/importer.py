@@ -27,6 +27,7 @@ from chengxin.domains.accounts import service as accounts_service
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog, Publicity
 from chengxin.domains.records import service as record_service
+from chengxin.domains.records.matching import Identity
 from chengxin.domains.records.rules import Party, Prepared, RecordRejected, Submission
 from chengxin.domains.records.sheets import (
     ALIASES,
@@ -342,7 +343,7 @@ def unpack(packed: PackedChunk, catalog: Catalog) -> Chunk:
             if shared is None:
                 shared = publicity[pub] = Publicity(*pub)
             prepared = Prepared(catalog.types[type_code], values, Party(*party), shared)
-            unpacked.append(record_service.Item(index, prepared, record_service.Identity(*identity), provenance))
+            unpacked.append(record_service.Item(index, prepared, Identity(*identity), provenance))
         out.groups.append(Group(source, code, role, unpacked))
     return out
 

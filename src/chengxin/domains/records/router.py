@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from chengxin.domains.records import files, service
+from chengxin.domains.records import files, service, versions
 from chengxin.domains.records.rules import Party, Submission
 from chengxin.domains.records.schemas import (
     BatchOut,
@@ -134,7 +134,7 @@ def revoke_record(
     record_id: PathId, data: RevokeIn, session: DB, actor: Actor = Depends(Require(P.records_revoke))
 ) -> RecordOut:
     """The source revokes its decision: a new version with status revoked; publication stops at once."""
-    rec = service.revoke(session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no)
+    rec = versions.revoke(session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no)
     return files.get_visible(session, actor=actor, record_id=rec.id)
 
 

@@ -9,28 +9,26 @@ the unmatched queue (待匹配) instead of dropping it.
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from chengxin.db import bulk_insert, table_of, utcnow
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog
 from chengxin.domains.records import rules
+from chengxin.domains.records.matching import Identity, among, match_subjects, party_identity
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
-from chengxin.domains.records.rules import Change, Party, Prepared, RecordRejected, Status, Submission
+from chengxin.domains.records.rules import Change, Prepared, RecordRejected, Status, Submission
 from chengxin.domains.subjects import service as subject_service
-from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_ric
-from chengxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from chengxin.errors import InvalidInput, PermissionDenied
 from chengxin.events import emit_many
 from chengxin.security import audit
 from chengxin.security.actor import Actor
@@ -70,66 +68,6 @@ class BatchCounts:
 
 def legal_today() -> date:
     return subject_service.legal_today()
-
-
-def _among(session: Session, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
-    """``column IN (values)`` with one parameter however many values (rendering and parsing
-    thousands of IN parameters costs more than the query itself in a bulk import): an array with
-    ``= ANY`` on PostgreSQL, a JSON list read by ``json_each`` elsewhere (SQLite)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    listed = func.json_each(json.dumps(list(values), ensure_ascii=False)).table_valued("value")
-    return column.in_(select(listed.c.value))
-
-
-# --------------------------------------------------------------------------- matching
-
-
-@dataclass(frozen=True)
-class Identity:
-    """The identity a party was matched on, after validation."""
-
-    uscc: str | None = None
-    ric: str | None = None
-    ric_index: str | None = None
-
-
-def party_identity(party: Party, cipher: PiiCipher) -> Identity:
-    """Validate the party's identifiers (a wrong check character rejects the row: a record is
-    never attached on a mistyped code)."""
-    try:
-        uscc = validate_uscc(party.uscc).code if party.uscc else None
-        ric = validate_ric(party.ric) if party.ric else None
-    except IdentifierError as exc:
-        raise RecordRejected(exc.code, exc.detail) from exc
-    return Identity(uscc, ric, subject_service.ric_index(cipher, ric) if ric else None)
-
-
-def _match(session: Session, idents: Sequence[tuple[Party, Identity]]) -> list[tuple[int, str] | None]:
-    ids = {p.subject_id for p, _ in idents if p.subject_id}
-    usccs = {i.uscc for _, i in idents if i.uscc}
-    rics = {i.ric_index for _, i in idents if i.ric_index}
-    by_id: dict[int, tuple[int, str]] = {}
-    by_uscc: dict[str, tuple[int, str]] = {}
-    by_ric: dict[str, tuple[int, str]] = {}
-    cols = (Subject.id, Subject.kind, Subject.uscc, Subject.ric_index)
-    for where, values in ((Subject.id, ids), (Subject.uscc, usccs), (Subject.ric_index, rics)):
-        if values:
-            for sid, kind, uscc, ric_index in session.execute(select(*cols).where(_among(session, where, values))):
-                by_id[sid] = (sid, kind)
-                if uscc:
-                    by_uscc[uscc] = (sid, kind)
-                if ric_index:
-                    by_ric[ric_index] = (sid, kind)
-    out: list[tuple[int, str] | None] = []
-    for p, i in idents:
-        hit = (
-            (by_id.get(p.subject_id) if p.subject_id else None)
-            or (by_uscc.get(i.uscc) if i.uscc else None)
-            or (by_ric.get(i.ric_index) if i.ric_index else None)
-        )
-        out.append(hit)
-    return out
 
 
 # --------------------------------------------------------------------------- writing
@@ -211,12 +149,12 @@ def write_batch(
                 CreditRecord.is_current,
             ).where(
                 CreditRecord.source_org_id == source_org_id,
-                _among(session, CreditRecord.source_record_id, keys),
+                among(session, CreditRecord.source_record_id, keys),
             )
         )
         if r.is_current
     }
-    matches = _match(session, [(it.prepared.party, it.identity) for it in batch])
+    matches = match_subjects(session, [(it.prepared.party, it.identity) for it in batch])
     _keep_reconciled(session, batch, matches, current)
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
@@ -270,7 +208,7 @@ def write_batch(
         new_items.append((it, "corrected" if old is not None else "created"))
     if superseded:
         session.execute(
-            update(CreditRecord).where(_among(session, CreditRecord.id, superseded)).values(is_current=False)
+            update(CreditRecord).where(among(session, CreditRecord.id, superseded)).values(is_current=False)
         )
     if new_rows:
         bulk_insert(session, table_of(CreditRecord), new_rows)
@@ -330,9 +268,7 @@ def _keep_reconciled(
         and not (it.identity.uscc or it.identity.ric or it.prepared.party.subject_id)
     }
     if linked:
-        rows = session.execute(
-            select(Subject.id, Subject.kind).where(_among(session, Subject.id, set(linked.values())))
-        )
+        rows = session.execute(select(Subject.id, Subject.kind).where(among(session, Subject.id, set(linked.values()))))
         kinds = {sid: kind for sid, kind in rows}
         for i, sid in linked.items():
             matches[i] = (sid, kinds[sid]) if sid in kinds else None
@@ -352,7 +288,7 @@ def _ids_of(session: Session, source_org_id: int, keys: list[tuple[str, int]]) -
         rows = session.execute(
             select(CreditRecord.source_record_id, CreditRecord.version, CreditRecord.id).where(
                 CreditRecord.source_org_id == source_org_id,
-                _among(session, CreditRecord.source_record_id, {k for k, _ in chunk}),
+                among(session, CreditRecord.source_record_id, {k for k, _ in chunk}),
             )
         )
         found.update(((sid, ver), rid) for sid, ver, rid in rows)
@@ -388,7 +324,7 @@ def _park(
         for u in session.scalars(
             select(UnmatchedRecord).where(
                 UnmatchedRecord.source_org_id == source_org_id,
-                _among(session, UnmatchedRecord.source_record_id, keys),
+                among(session, UnmatchedRecord.source_record_id, keys),
             )
         )
     }
@@ -448,7 +384,7 @@ def _resolve_parked(session: Session, source_org_id: int, landed: list[tuple[str
     parked = session.scalars(
         select(UnmatchedRecord).where(
             UnmatchedRecord.source_org_id == source_org_id,
-            _among(session, UnmatchedRecord.source_record_id, by_key),
+            among(session, UnmatchedRecord.source_record_id, by_key),
             UnmatchedRecord.status == "open",
         )
     ).all()
@@ -514,142 +450,3 @@ def submit_one(
             outcome.detail or "", code=outcome.code or "invalid_record", message_zh="信用记录不符合目录要求"
         )
     return outcome
-
-
-# --------------------------------------------------------------------------- revocation
-
-
-def revoke(
-    session: Session, *, actor: Actor, record_id: int, reason: str, document_no: str | None = None
-) -> CreditRecord:
-    """The source revokes its decision (撤销): a new version with status revoked; publication stops at once."""
-    old = get_record(session, record_id)
-    if not old.is_current:
-        raise Conflict("only the current version of a record can be revoked", code="not_current_version")
-    if old.status == Status.revoked:
-        raise Conflict("the record is already revoked", code="already_revoked")
-    if actor.role == "department" and actor.organisation_id != old.source_org_id:
-        raise PermissionDenied("only the record's source organisation may revoke it", code="not_record_source")
-    now = utcnow()
-    old.is_current = False
-    session.flush()
-    new = CreditRecord(
-        **{c: getattr(old, c) for c in _CONTENT_COLUMNS},
-        version=old.version + 1,
-        is_current=True,
-        change=str(Change.revocation),
-        supersedes_id=old.id,
-        status=str(Status.revoked),
-        status_changed_at=now,
-        provenance={"via": "api", "by": actor.label, "reason": reason, "document_no": document_no},
-        created_by=actor.label,
-        created_at=now,
-    )
-    session.add(new)
-    session.flush()
-    emit_many(
-        session,
-        [
-            {
-                "topic": "record.revoked",
-                "subject_id": new.subject_id,
-                "object_type": "credit_record",
-                "object_id": str(new.id),
-                "payload": {"type": new.type_code, "reason": reason},
-            }
-        ],
-    )
-    audit.record(
-        session,
-        actor,
-        audit.Event(
-            "record.revoke",
-            subject_id=new.subject_id,
-            object_type="credit_record",
-            object_id=new.id,
-            detail={"supersedes": old.id, "reason": reason},
-        ),
-    )
-    return new
-
-
-_CONTENT_COLUMNS = (
-    "record_key", "subject_id", "type_code", "category", "polarity", "catalog_version", "source_org_id",
-    "source_record_id", "source_document_no", "occurred_on", "decided_on", "payload", "severity", "disclosure",
-    "regime", "published", "published_from", "publicity_until", "repairable_from", "fingerprint",
-)  # fmt: skip
-
-
-def get_record(session: Session, record_id: int) -> CreditRecord:
-    rec = session.get(CreditRecord, record_id)
-    if rec is None:
-        raise NotFound(f"no credit record with id {record_id}", code="record_not_found", message_zh="未找到该信用记录")
-    return rec
-
-
-def history(session: Session, record_key: str) -> list[CreditRecord]:
-    return list(
-        session.scalars(
-            select(CreditRecord).where(CreditRecord.record_key == record_key).order_by(CreditRecord.version)
-        )
-    )
-
-
-# --------------------------------------------------------------------------- the publicity job
-
-
-@dataclass
-class ExpiryRun:
-    today: date
-    expired: int = 0
-    record_ids: list[int] = field(default_factory=list)
-
-
-def expire_due(session: Session, *, actor: Actor, today: date, limit: int = 10_000) -> ExpiryRun:
-    """Stop publishing every current record whose publicity period ended before ``today``
-    (at most ``limit`` per call; the job loops). Each becomes *expired*, with an event
-    (``record.expired``) for evaluation refresh and sharing withdrawal, and the run is audited."""
-    run = ExpiryRun(today)
-    due = session.execute(
-        select(CreditRecord.id, CreditRecord.subject_id, CreditRecord.type_code)
-        .where(
-            CreditRecord.is_current.is_(True),
-            CreditRecord.status.in_([str(s) for s in rules.LIVE]),
-            CreditRecord.publicity_until.is_not(None),
-            CreditRecord.publicity_until < today,
-        )
-        .order_by(CreditRecord.id)
-        .limit(limit)
-    ).all()
-    if not due:
-        return run
-    ids = [r.id for r in due]
-    now = utcnow()
-    for start in range(0, len(ids), 1000):
-        session.execute(
-            update(CreditRecord)
-            .where(CreditRecord.id.in_(ids[start : start + 1000]))
-            .values(status=str(Status.expired), status_changed_at=now)
-        )
-    emit_many(
-        session,
-        [
-            {
-                "topic": "record.expired",
-                "subject_id": r.subject_id,
-                "object_type": "credit_record",
-                "object_id": str(r.id),
-                "payload": {"type": r.type_code, "date": today.isoformat()},
-            }
-            for r in due
-        ],
-    )
-    audit.record(
-        session,
-        actor,
-        audit.Event(
-            "record.expire", object_type="credit_record", detail={"date": today.isoformat(), "record_ids": ids}
-        ),
-    )
-    run.expired, run.record_ids = len(ids), ids
-    return run
