@@ -200,3 +200,11 @@ def test_the_queue_page_lists_and_acts_with_csrf(env: Env, queued: dict[str, int
 def test_the_queue_page_is_not_for_departments(env: Env, queued: dict[str, Any]) -> None:
     r = env.client.get("/admin/unmatched", headers={**HTML, **env.auth(Role.department)})
     assert r.status_code == 403
+
+
+def test_a_control_character_in_the_type_filter_is_refused_not_a_server_error(env: Env) -> None:
+    """Found by the API fuzz test: a NUL byte reached PostgreSQL (500)."""
+    admin = env.auth(Role.credit_centre)
+    r = env.client.get("/api/v1/records/unmatched", params={"type": "a\x00b"}, headers=admin)
+    assert r.status_code == 422
+    assert env.client.get("/admin/unmatched", params={"type": "a\x00b"}, headers=admin).status_code == 422

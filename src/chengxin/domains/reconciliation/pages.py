@@ -17,6 +17,7 @@ from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
 from chengxin.templating import render
+from chengxin.text import CleanText
 
 pages = APIRouter(include_in_schema=False)
 DB = Annotated[Session, Depends(session_dep, scope="function")]
@@ -35,7 +36,7 @@ def queue(
     actor: Reconciler,
     status: Literal["open", "resolved", "dismissed", "all"] = "open",
     source_org_id: Id | None = None,
-    type: str | None = Query(None, max_length=40),
+    type: CleanText | None = Query(None, max_length=40),
     page: int = Query(1, ge=1, le=100_000),
     done: str | None = Query(None, max_length=40),
 ) -> HTMLResponse:

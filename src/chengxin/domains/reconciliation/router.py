@@ -13,6 +13,7 @@ from chengxin.ids import Id, PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
+from chengxin.text import CleanText
 
 router = APIRouter(prefix="/api/v1/records/unmatched", tags=["reconciliation"])
 DB = Annotated[Session, Depends(session_dep, scope="function")]
@@ -30,7 +31,7 @@ def list_unmatched(
     actor: Reconciler,
     status: Literal["open", "resolved", "dismissed", "all"] = "open",
     source_org_id: Id | None = None,
-    type: str | None = Query(None, max_length=40, description="record type code"),
+    type: CleanText | None = Query(None, max_length=40, description="record type code"),
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10_000_000),
 ) -> UnmatchedPage:
