@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -59,6 +60,15 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
+def json_dumps(value: Any) -> str:
+    """JSON as stored in JSON columns (and hashed for fingerprints): orjson, compact UTF-8; dates
+    and datetimes in ISO 8601, other unknown objects as their ``str``."""
+    return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+JSON_CODEC: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -99,7 +109,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool: PoolSettings) -> Engine:
     parsed = make_url(url)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **pool.kwargs())
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC, **pool.kwargs())
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -136,7 +146,7 @@ def open_database(url: str, pool: PoolSettings | None = None) -> Database:
         else:
             # Connections are recycled rather than pinged before each use (a ping is a round trip
             # per request); read-only units of work run in autocommit: no BEGIN/ROLLBACK trips.
-            writer = create_engine(url, pool_recycle=1800, **pool.kwargs())
+            writer = create_engine(url, pool_recycle=1800, **JSON_CODEC, **pool.kwargs())
             reader = writer.execution_options(isolation_level="AUTOCOMMIT")
         db = Database(
             url=url,
@@ -237,6 +247,24 @@ def _column_defaults(table: Table, present: set[str]) -> dict[str, Any]:
     return out
 
 
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """``count`` fresh primary keys for rows about to be bulk-inserted with their ids given (so
+    no query has to find them afterwards): from the column's sequence on PostgreSQL; after the
+    largest id on SQLite, whose write transactions hold the database's write lock (``BEGIN
+    IMMEDIATE``) till they end, so no one else can take the same ids."""
+    if count <= 0:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        rows = conn.exec_driver_sql(
+            "SELECT nextval(pg_get_serial_sequence(%(t)s, 'id')) FROM generate_series(1, %(n)s)",
+            {"t": table.name, "n": count},
+        )
+        return sorted(int(i) for (i,) in rows)
+    top = conn.exec_driver_sql(f"SELECT COALESCE(MAX(id), 0) FROM {table.name}").scalar_one()
+    return list(range(int(top) + 1, int(top) + 1 + count))
+
+
 def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows in the caller's transaction, fast: ``COPY`` on PostgreSQL, executemany
     elsewhere. Every row must have the same keys; server-generated ids are not returned."""
@@ -262,20 +290,13 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     if dialect.name != "postgresql":
         conn.execute(table.insert(), rows)
         return
-    import json
-
     from sqlalchemy import JSON
 
     json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
         for row in rows:
             full = {**defaults, **row}
-            copy.write_row(
-                [
-                    json.dumps(full[c], ensure_ascii=False) if c in json_cols and full[c] is not None else full[c]
-                    for c in cols
-                ]
-            )
+            copy.write_row([json_dumps(full[c]) if c in json_cols and full[c] is not None else full[c] for c in cols])
 
 
 def maintain(db: Database) -> list[str]:

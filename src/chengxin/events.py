@@ -4,6 +4,10 @@ causes them, consumed later by other capabilities (evaluation refresh, sharing w
 Topics so far: ``record.created``, ``record.corrected``, ``record.revoked``, ``record.expired``,
 ``commitment.breached``. A consumer reads unprocessed events of its topics in id order and
 marks them processed.
+
+Changes made in bulk (an import batch, a run of the publicity job) are one event per topic and
+batch, not one per row: the payload lists ``object_ids`` and ``subject_ids`` (sorted, distinct);
+``subject_id`` and ``object_id`` are also set when the batch concerns only one.
 """
 
 from __future__ import annotations
@@ -57,3 +61,30 @@ def emit_many(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
         now = utcnow()
         bulk_insert(session, table_of(OutboxEvent), [{"created_at": now, "processed_at": None, **r} for r in rows])
+
+
+def emit_batch(
+    session: Session,
+    topic: str,
+    *,
+    object_type: str,
+    changed: list[tuple[int, int]],
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """One event for many objects changed alike: ``changed`` holds (object id, subject id) pairs."""
+    if not changed:
+        return
+    objects = sorted({o for o, _ in changed})
+    subjects = sorted({s for _, s in changed})
+    emit_many(
+        session,
+        [
+            {
+                "topic": topic,
+                "subject_id": subjects[0] if len(subjects) == 1 else None,
+                "object_type": object_type,
+                "object_id": str(objects[0]) if len(objects) == 1 else None,
+                "payload": {**(payload or {}), "object_ids": objects, "subject_ids": subjects},
+            }
+        ],
+    )

@@ -22,13 +22,22 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from chengxin.bulk import bulk_gc
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts import service as accounts_service
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog, Publicity
 from chengxin.domains.records import service as record_service
 from chengxin.domains.records.matching import Identity
-from chengxin.domains.records.rules import Party, Prepared, RecordRejected, Submission
+from chengxin.domains.records.rules import (
+    OWN_VALUES,
+    Party,
+    Prepared,
+    RecordRejected,
+    Submission,
+    publicity_values,
+    type_values,
+)
 from chengxin.domains.records.sheets import (
     ALIASES,
     PARTY_FIELDS,
@@ -304,45 +313,56 @@ def write_chunk(
 
 QUEUED = 32  # chunks the reading process may have ready (~100 MB at 2,000 rows)
 
-# Chunks cross the process boundary as plain tuples: pickling the items' frozen dataclasses
-# costs several times more than the data they hold.
-PackedItem = tuple[int, dict[str, Any], tuple[Any, ...], tuple[Any, ...], dict[str, Any], str, tuple[Any, ...]]
+# Chunks cross the process boundary as plain tuples (pickling the items' frozen dataclasses costs
+# several times more than the data they hold), with only each record's own values: those of its
+# type and of its publicity (shared by many rows of a chunk) are rebuilt from the catalog.
 PUBLICITY_FIELDS = tuple(f.name for f in fields(Publicity))
-PackedChunk = tuple[int, list[tuple[int, str, str]], list[tuple[str, str | None, str, list[PackedItem]]]]
+PackedItem = tuple[int, str, int, tuple[Any, ...], str, tuple[Any, ...], tuple[Any, ...], dict[str, Any]]
+PackedChunk = tuple[
+    int,
+    list[tuple[int, str, str]],
+    list[tuple[Any, ...]],
+    list[tuple[str, str | None, str, list[PackedItem]]],
+]
 
 
 def pack(chunk: Chunk) -> PackedChunk:
+    publicities: dict[Publicity, int] = {}
     groups = []
     for g in chunk.groups:
         items: list[PackedItem] = []
         for it in g.items:
-            p, i = it.prepared, it.identity
+            p, i, v = it.prepared, it.identity, it.prepared.values
+            pub = publicities.setdefault(p.publicity, len(publicities))
             items.append(
                 (
                     it.index,
-                    p.values,
+                    p.rtype.code,
+                    pub,
+                    tuple(v[k] for k in OWN_VALUES),
+                    v["fingerprint"],
                     (p.party.name, p.party.kind, p.party.uscc, p.party.ric, p.party.other_code, p.party.subject_id),
                     (i.uscc, i.ric, i.ric_index),
                     it.provenance,
-                    p.rtype.code,
-                    tuple(getattr(p.publicity, f) for f in PUBLICITY_FIELDS),
                 )
             )
         groups.append((g.source, g.code, g.role, items))
-    return chunk.rows, [(r.row, r.code, r.detail) for r in chunk.rejections], groups
+    shared = [tuple(getattr(pub, f) for f in PUBLICITY_FIELDS) for pub in publicities]
+    return chunk.rows, [(r.row, r.code, r.detail) for r in chunk.rejections], shared, groups
 
 
 def unpack(packed: PackedChunk, catalog: Catalog) -> Chunk:
-    rows, rejections, groups = packed
-    publicity: dict[tuple[Any, ...], Publicity] = {}  # many rows share one (same day, same severity)
+    rows, rejections, shared, groups = packed
+    publicities = [Publicity(*pub) for pub in shared]
+    of_publicity = [publicity_values(pub) for pub in publicities]
+    of_type = {code: type_values(t, catalog.version) for code, t in catalog.types.items()}
     out = Chunk(rows, [Rejection(*r) for r in rejections], [])
     for source, code, role, items in groups:
         unpacked = []
-        for index, values, party, identity, provenance, type_code, pub in items:
-            shared = publicity.get(pub)
-            if shared is None:
-                shared = publicity[pub] = Publicity(*pub)
-            prepared = Prepared(catalog.types[type_code], values, Party(*party), shared)
+        for index, type_code, pub, own, fingerprint, party, identity, provenance in items:
+            values = {**of_type[type_code], **of_publicity[pub], **dict(zip(OWN_VALUES, own, strict=True))}
+            values["fingerprint"] = fingerprint
+            prepared = Prepared(catalog.types[type_code], values, Party(*party), publicities[pub])
             unpacked.append(record_service.Item(index, prepared, Identity(*identity), provenance))
         out.groups.append(Group(source, code, role, unpacked))
     return out
@@ -353,8 +373,9 @@ def _produce(out: Any, plan: Plan) -> None:
     try:
         cipher = PiiCipher.from_master(plan.master_key)
         sheet = open_file(plan.path, plan.aliases)
-        for chunk in iter_chunks(plan, sheet.rows, cipher=cipher):
-            out.put(("chunk", pack(chunk)))
+        with bulk_gc():
+            for chunk in iter_chunks(plan, sheet.rows, cipher=cipher):
+                out.put(("chunk", pack(chunk)))
         out.put(("done", None))
     except DomainError as exc:
         out.put(("error", (type(exc).__name__, exc.detail, exc.code, exc.message_zh)))
@@ -402,6 +423,7 @@ def _read_in_background(plan: Plan, multi_docs: set[str]) -> Iterator[Chunk]:
         proc.join(timeout=10)
 
 
+@bulk_gc()
 def run_import(
     db: Database,
     *,

@@ -16,7 +16,7 @@ from chengxin.db import Database, unit_of_work, utcnow
 from chengxin.domains.records import rules
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import Status
-from chengxin.events import emit_many
+from chengxin.events import emit_batch
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 
@@ -56,18 +56,12 @@ def expire_due(session: Session, *, actor: Actor, today: date, limit: int = STEP
             .where(CreditRecord.id.in_(ids[start : start + 1000]))
             .values(status=str(Status.expired), status_changed_at=now)
         )
-    emit_many(
+    emit_batch(
         session,
-        [
-            {
-                "topic": "record.expired",
-                "subject_id": r.subject_id,
-                "object_type": "credit_record",
-                "object_id": str(r.id),
-                "payload": {"type": r.type_code, "date": today.isoformat()},
-            }
-            for r in due
-        ],
+        "record.expired",
+        object_type="credit_record",
+        changed=[(r.id, r.subject_id) for r in due],
+        payload={"date": today.isoformat()},
     )
     audit.record(
         session,

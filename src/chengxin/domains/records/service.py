@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from chengxin.db import bulk_insert, table_of, utcnow
+from chengxin.db import allocate_ids, bulk_insert, table_of, utcnow
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog
 from chengxin.domains.records import rules
@@ -29,7 +29,7 @@ from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_ric
 from chengxin.errors import InvalidInput, PermissionDenied
-from chengxin.events import emit_many
+from chengxin.events import emit_batch
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
@@ -211,21 +211,16 @@ def write_batch(
             update(CreditRecord).where(among(session, CreditRecord.id, superseded)).values(is_current=False)
         )
     if new_rows:
+        ids = allocate_ids(session, table_of(CreditRecord), len(new_rows))
+        for row, rid in zip(new_rows, ids, strict=True):
+            row["id"] = rid
         bulk_insert(session, table_of(CreditRecord), new_rows)
-        ids = _ids_of(session, source_org_id, [(r["source_record_id"], r["version"]) for r in new_rows])
-        events: list[dict[str, Any]] = []
+        changed: dict[str, list[tuple[int, int]]] = {}
         for (it, result), row, rid in zip(new_items, new_rows, ids, strict=True):
             counts.add(Outcome(it.index, result, record_id=rid, record_key=row["record_key"], version=row["version"]))
-            events.append(
-                {
-                    "topic": f"record.{result}",
-                    "subject_id": row["subject_id"],
-                    "object_type": "credit_record",
-                    "object_id": str(rid),
-                    "payload": {"type": row["type_code"], "status": row["status"]},
-                }
-            )
-        emit_many(session, events)
+            changed.setdefault(f"record.{result}", []).append((rid, row["subject_id"]))
+        for topic, pairs in changed.items():
+            emit_batch(session, topic, object_type="credit_record", changed=pairs)
         _resolve_parked(
             session, source_org_id, [(r["source_record_id"], i) for r, i in zip(new_rows, ids, strict=True)], actor
         )
@@ -279,20 +274,6 @@ def _unmatched_detail(it: Item, reason: str) -> str:
     if reason == "no_identifier":
         return f"{p.name or '?'}: no USCC or identity number to match on (a name alone is never enough)"
     return f"{p.name or '?'}: no registered subject has this identifier"
-
-
-def _ids_of(session: Session, source_org_id: int, keys: list[tuple[str, int]]) -> list[int]:
-    found: dict[tuple[str, int], int] = {}
-    for chunk_start in range(0, len(keys), 5000):
-        chunk = keys[chunk_start : chunk_start + 5000]
-        rows = session.execute(
-            select(CreditRecord.source_record_id, CreditRecord.version, CreditRecord.id).where(
-                CreditRecord.source_org_id == source_org_id,
-                among(session, CreditRecord.source_record_id, {k for k, _ in chunk}),
-            )
-        )
-        found.update(((sid, ver), rid) for sid, ver, rid in rows)
-    return [found[k] for k in keys]
 
 
 def _submission_json(it: Item) -> dict[str, Any]:
@@ -379,6 +360,11 @@ def _park(
 def _resolve_parked(session: Session, source_org_id: int, landed: list[tuple[str, int]], actor: Actor) -> None:
     """Submissions parked earlier whose subject has since been found: resolved by this landing."""
     if not landed:
+        return
+    open_parked = select(UnmatchedRecord.id).where(
+        UnmatchedRecord.source_org_id == source_org_id, UnmatchedRecord.status == "open"
+    )
+    if session.execute(open_parked.limit(1)).first() is None:  # the usual case: a quick look suffices
         return
     by_key = dict(landed)
     parked = session.scalars(

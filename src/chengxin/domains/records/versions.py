@@ -12,7 +12,7 @@ from chengxin.db import utcnow
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import Change, Status
 from chengxin.errors import Conflict, NotFound, PermissionDenied
-from chengxin.events import emit_many
+from chengxin.events import emit_batch
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 
@@ -45,17 +45,12 @@ def revoke(
     )
     session.add(new)
     session.flush()
-    emit_many(
+    emit_batch(
         session,
-        [
-            {
-                "topic": "record.revoked",
-                "subject_id": new.subject_id,
-                "object_type": "credit_record",
-                "object_id": str(new.id),
-                "payload": {"type": new.type_code, "reason": reason},
-            }
-        ],
+        "record.revoked",
+        object_type="credit_record",
+        changed=[(new.id, new.subject_id)],
+        payload={"type": new.type_code, "reason": reason},
     )
     audit.record(
         session,

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.bulk import bulk_gc
 from chengxin.db import Database, bulk_insert, table_of, unit_of_work, utcnow
 from chengxin.domains.subjects import rules
 from chengxin.domains.subjects import service as subject_service
@@ -372,6 +373,7 @@ def _apply_changes(s: Subject, p: Prepared) -> dict[str, object]:
     return changes
 
 
+@bulk_gc()
 def run_import(
     db: Database,
     *,

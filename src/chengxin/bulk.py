@@ -1,0 +1,30 @@
+"""Settings for bulk jobs (imports of a million rows).
+
+CPython's cyclic garbage collector runs a collection every 700 allocations net, and its older
+generations rescan every long-lived object — the modules, the catalog, the rows waiting in a
+batch. A bulk import allocates tens of millions of short-lived, acyclic objects (cells, dicts,
+tuples) and spent a fifth of its time in those collections (measured on the records import).
+``bulk_gc`` moves what exists at the start out of the collector's sight (``gc.freeze``) and
+collects less often while the job runs; cycles are still collected, later.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+BULK_THRESHOLDS = (100_000, 50, 100)
+
+
+@contextmanager
+def bulk_gc() -> Iterator[None]:
+    """Within the block: collections every 100,000 allocations, with what existed before frozen."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*BULK_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
