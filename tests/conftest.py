@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from chengxin.config import Settings
+from chengxin.config import Settings, get_settings
 from chengxin.db import Database, forget_database, open_database, upgrade
 from chengxin.devtools import embedded_pg
 
@@ -90,3 +90,14 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 def db(settings: Settings) -> Database:
     return open_database(settings.effective_database_url())
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """The CLI pointed at the test database (commands read their settings from the environment)."""
+    monkeypatch.setenv("CHENGXIN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("CHENGXIN_VAR_DIR", str(settings.var_dir))
+    monkeypatch.setenv("CHENGXIN_PII_KEY", settings.pii_key)
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()

@@ -2,9 +2,14 @@
 
 from chengxin.db import Base
 from chengxin.domains.accounts.models import ApiToken, Organisation, User, WebSession
+from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
+from chengxin.domains.evaluation.models import EvaluationState
+from chengxin.domains.notifications.models import Notification
+from chengxin.domains.objections.models import Objection
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
+from chengxin.domains.repair.models import RepairApplication
 from chengxin.domains.subjects.models import Subject, SubjectRole
 from chengxin.domains.verification.models import IdentityVerification, RegistryEntry
 from chengxin.events import OutboxEvent
@@ -15,15 +20,21 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Base",
+    "CalendarDay",
+    "CalendarYear",
     "CatalogVersion",
     "Commitment",
     "CommitmentBreach",
     "CreditRecord",
+    "EvaluationState",
     "IdentityVerification",
     "JobRun",
+    "Notification",
+    "Objection",
     "Organisation",
     "OutboxEvent",
     "RegistryEntry",
+    "RepairApplication",
     "Subject",
     "SubjectRole",
     "UnmatchedRecord",

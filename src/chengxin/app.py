@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
+from chengxin.bulk import settle_server
 from chengxin.config import Settings, get_settings
 from chengxin.db import Database, ensure_current, open_database
 from chengxin.domains.accounts.pages import pages as account_pages
@@ -25,9 +26,11 @@ from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
+from chengxin.domains.objections.router import router as objections_router
 from chengxin.domains.reconciliation.pages import pages as reconciliation_pages
 from chengxin.domains.reconciliation.router import router as reconciliation_router
 from chengxin.domains.records.router import router as records_router
+from chengxin.domains.repair.router import router as repair_router
 from chengxin.domains.subjects.pages import pages as subject_pages
 from chengxin.domains.subjects.router import router as subjects_router
 from chengxin.domains.verification.verifiers import make_verifier
@@ -97,6 +100,7 @@ def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractA
             from chengxin.jobs import scheduler
 
             task = asyncio.create_task(scheduler(db, interval_s=settings.jobs_interval_s, today=legal_today))
+        settle_server()
         try:
             yield
         finally:
@@ -129,7 +133,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     metrics = public_metrics if settings.metrics_public else metrics_router
     routers = [ops_router, metrics, accounts_router, subjects_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
-    routers += [reconciliation_router, records_router, subject_pages, account_pages, catalog_pages, commitment_pages]
+    routers += [reconciliation_router, objections_router, repair_router, records_router]
+    routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages]
     for r in routers:
         app.include_router(r)

@@ -69,6 +69,12 @@ def json_dumps(value: Any) -> str:
 JSON_CODEC: dict[str, Any] = {"json_serializer": json_dumps, "json_deserializer": orjson.loads}
 
 
+def rowcount(result: Any) -> int:
+    """Rows an UPDATE or DELETE touched (``Session.execute`` is typed as returning a plain
+    ``Result``; for these statements it is a ``CursorResult``)."""
+    return int(result.rowcount)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -23,6 +23,7 @@ class DomainError(Exception):
         code: str | None = None,
         message_zh: str | None = None,
         errors: list[dict[str, Any]] | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -30,6 +31,7 @@ class DomainError(Exception):
             self.code = code
         self.message_zh = message_zh or self.title_zh
         self.errors = errors or []
+        self.extra = extra or {}  # further members of the problem (e.g. the id of the conflicting object)
 
     def to_problem(self, instance: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -44,6 +46,8 @@ class DomainError(Exception):
             body["instance"] = instance
         if self.errors:
             body["errors"] = self.errors
+        for key, value in self.extra.items():
+            body.setdefault(key, value)
         return body
 
 

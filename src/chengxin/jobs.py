@@ -38,7 +38,7 @@ class JobRun(Base):
 
 
 def _expire(db: Database, actor: Actor, day: date) -> dict[str, Any]:
-    from chengxin.domains.records.publicity import expire_all
+    from chengxin.workflows.withdrawal import expire_all
 
     return {"expired": expire_all(db, actor=actor, today=day)}
 

@@ -6,6 +6,7 @@ import typer
 
 from chengxin.cli import accounts, audit, db, demo, records, subjects
 from chengxin.cli import catalog as catalog_cli
+from chengxin.cli import deadlines as deadlines_cli
 from chengxin.cli import jobs as jobs_cli
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app.add_typer(accounts.users_app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(jobs_cli.app, name="jobs")
+app.add_typer(deadlines_cli.app, name="deadlines")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

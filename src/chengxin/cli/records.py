@@ -12,10 +12,10 @@ from chengxin.cli.common import console, database, handle_errors, print_json_lin
 from chengxin.config import get_settings
 from chengxin.domains.records import importer
 from chengxin.domains.records import service as record_service
-from chengxin.domains.records.publicity import expire_all
 from chengxin.errors import InvalidInput
 from chengxin.security.actor import cli_actor
 from chengxin.security.crypto import cipher, load_master_key
+from chengxin.workflows.withdrawal import expire_all
 
 app = typer.Typer(help="Credit records (信用记录): file import and the publicity job.", no_args_is_help=True)
 

@@ -26,7 +26,6 @@ from chengxin.domains.accounts.models import User
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.records import service as records_service
 from chengxin.domains.records.models import CreditRecord
-from chengxin.domains.records.publicity import expire_all
 from chengxin.domains.records.rules import Submission
 from chengxin.domains.subjects import importer
 from chengxin.domains.subjects import service as subject_service
@@ -35,6 +34,7 @@ from chengxin.domains.verification.verifiers import make_verifier
 from chengxin.security.actor import Actor, cli_actor
 from chengxin.security.crypto import PiiCipher, cipher, load_master_key
 from chengxin.security.permissions import Role
+from chengxin.workflows.withdrawal import expire_all
 
 
 @dataclass

@@ -40,6 +40,12 @@ class Permission(StrEnum):
     commitments_sign = "commitments:sign"  # a subject signs a commitment online
     commitments_record = "commitments:record"  # a department records a paper commitment
     commitments_breach = "commitments:breach"  # a department records a breach (违诺)
+    objections_file = "objections:file"  # object to a record (the subject; the credit centre for it)
+    objections_read = "objections:read"  # the objection queues (each sees its own)
+    objections_decide = "objections:decide"  # forward and decide objections (centre; the record's source)
+    repair_apply = "repair:apply"  # see eligibility and apply for credit repair (the subject; the centre for it)
+    repair_read = "repair:read"  # the repair queues (each sees its own)
+    repair_decide = "repair:decide"  # decide repair applications (the record's source or the centre)
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -49,10 +55,18 @@ P = Permission
 
 MATRIX: dict[Role, frozenset[Permission]] = {
     Role.public: frozenset({P.public_read}),
-    Role.subject: frozenset({P.public_read, P.self_read, P.commitments_sign}),
-    Role.platform: frozenset(
-        {P.public_read, P.subjects_read, P.subjects_create, P.verification_run, P.records_submit}
+    Role.subject: frozenset(
+        {
+            P.public_read,
+            P.self_read,
+            P.commitments_sign,
+            P.objections_file,
+            P.objections_read,
+            P.repair_apply,
+            P.repair_read,
+        }
     ),
+    Role.platform: frozenset({P.public_read, P.subjects_read, P.subjects_create, P.verification_run, P.records_submit}),
     Role.department: frozenset(
         {
             P.public_read,
@@ -69,11 +83,24 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.records_revoke,
             P.commitments_record,
             P.commitments_breach,
+            P.objections_read,
+            P.objections_decide,
+            P.repair_read,
+            P.repair_decide,
         }
     ),
     Role.credit_centre: frozenset(set(Permission) - {P.self_read}),
     Role.auditor: frozenset(
-        {P.public_read, P.subjects_read, P.records_read, P.audit_read, P.audit_verify, P.ops_metrics}
+        {
+            P.public_read,
+            P.subjects_read,
+            P.records_read,
+            P.objections_read,
+            P.repair_read,
+            P.audit_read,
+            P.audit_verify,
+            P.ops_metrics,
+        }
     ),
 }
 

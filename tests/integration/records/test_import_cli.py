@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -46,16 +45,6 @@ LICENCE_HEADER = [
     "许可类别", "许可证书名称", "许可编号", "许可内容", "许可决定日期", "有效期自", "有效期至", "许可机关",
     "许可机关统一社会信用代码", "当前状态", "数据来源单位", "数据来源单位统一社会信用代码", "备注",
 ]  # fmt: skip
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("CHENGXIN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CHENGXIN_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("CHENGXIN_PII_KEY", settings.pii_key)
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 class World:

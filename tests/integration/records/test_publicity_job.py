@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts import service as accounts
-from chengxin.domains.records import files, publicity
+from chengxin.domains.records import files
 from chengxin.domains.records import service as records
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import Party, Status, Submission, Viewer
@@ -22,6 +22,7 @@ from chengxin.domains.subjects.schemas import LegalSubjectIn
 from chengxin.events import OutboxEvent
 from chengxin.security.actor import cli_actor
 from chengxin.security.crypto import cipher
+from chengxin.workflows import withdrawal
 from tests.factories import make_uscc
 
 ACTOR = cli_actor("tests")
@@ -64,10 +65,10 @@ def test_expire_at_a_chosen_date_unpublishes_exactly_the_records_due(db: Databas
     due = {i for i, u in until.items() if u is not None and u < run_date}
     assert 0 < len(due) < len(until)  # the data straddles the date
     with unit_of_work(db) as s:
-        run = publicity.expire_due(s, actor=ACTOR, today=run_date, limit=7)  # small batches: the caller loops
+        run = withdrawal.expire_due(s, actor=ACTOR, today=run_date, limit=7)  # small batches: the caller loops
         total = set(run.record_ids)
         while run.expired:
-            run = publicity.expire_due(s, actor=ACTOR, today=run_date, limit=7)
+            run = withdrawal.expire_due(s, actor=ACTOR, today=run_date, limit=7)
             total |= set(run.record_ids)
     assert total == due
     with unit_of_work(db) as s:
@@ -82,13 +83,13 @@ def test_expire_at_a_chosen_date_unpublishes_exactly_the_records_due(db: Databas
     # one event per run of the job, listing the records it expired
     assert sorted(i for ids in events for i in ids) == sorted(due) and all(len(ids) <= 7 for ids in events)
     with unit_of_work(db) as s:
-        again = publicity.expire_due(s, actor=ACTOR, today=run_date)
+        again = withdrawal.expire_due(s, actor=ACTOR, today=run_date)
     assert again.expired == 0  # idempotent
     # The last day of the period is still public; the day after, it is not.
     boundary = min(u for u in until.values() if u is not None and u >= run_date)
     with unit_of_work(db) as s:
-        assert publicity.expire_due(s, actor=ACTOR, today=boundary).expired == 0
-        later = publicity.expire_due(s, actor=ACTOR, today=boundary + timedelta(days=1))
+        assert withdrawal.expire_due(s, actor=ACTOR, today=boundary).expired == 0
+        later = withdrawal.expire_due(s, actor=ACTOR, today=boundary + timedelta(days=1))
     assert set(later.record_ids) == {i for i, u in until.items() if u == boundary}
 
 
@@ -101,7 +102,7 @@ def test_public_file_never_shows_expired_records(db: Database, settings: Setting
         # Before the job: hidden by date alone.
         shown = files.visible_records(s, subject_id=subject_id, viewer=Viewer.public, today=today)
         assert all(until[r.id] is None or until[r.id] >= today for r in shown)
-        publicity.expire_due(s, actor=ACTOR, today=today)
+        withdrawal.expire_due(s, actor=ACTOR, today=today)
     with unit_of_work(db) as s:
         public = files.visible_records(s, subject_id=subject_id, viewer=Viewer.public, today=today)
         own = files.visible_records(s, subject_id=subject_id, viewer=Viewer.self, today=today)
@@ -133,3 +134,27 @@ def test_cli_expire_at_a_chosen_date(db: Database, settings: Settings, monkeypat
     with unit_of_work(db) as s:
         expired = {i for i, st in s.execute(select(CreditRecord.id, CreditRecord.status)).all() if st == "expired"}
     assert expired == due
+
+
+def test_expiry_runs_the_whole_withdrawal(db: Database, settings: Settings) -> None:
+    """Expiry, like repair and revocation, goes through the withdrawal workflow: evaluation stale,
+    lists re-checked, sharing told, one audit entry naming the steps."""
+    from chengxin.domains.evaluation.models import EvaluationState
+    from chengxin.security.audit import AuditEntry
+
+    until = _load(db, settings, n=20)
+    run_date = date(2026, 2, 10)
+    due = sorted(i for i, u in until.items() if u is not None and u < run_date)
+    with unit_of_work(db) as s:
+        run = withdrawal.expire_due(s, actor=ACTOR, today=run_date)
+    assert sorted(run.record_ids) == due
+    with unit_of_work(db, readonly=True) as s:
+        subject_id = s.scalar(select(CreditRecord.subject_id))
+        state = s.get(EvaluationState, subject_id)
+        assert state is not None and state.stale and state.cause == "record.expired"
+        by_topic = {e.topic: e.payload for e in s.scalars(select(OutboxEvent))}
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "record.expire")).one()
+        assert entry.detail is not None and entry.detail["record_ids"] == due
+        assert entry.detail["steps"] == ["unpublished", "evaluation_stale", "lists_recheck", "sharing_withdrawal"]
+    assert by_topic["sharing.withdrawal"]["object_ids"] == due and by_topic["sharing.withdrawal"]["cause"] == "expired"
+    assert by_topic["lists.recheck"]["subject_ids"] == [subject_id]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,16 +21,6 @@ from chengxin.security import audit
 from tests.factories import make_ric, make_uscc, wrong_check
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    monkeypatch.setenv("CHENGXIN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("CHENGXIN_VAR_DIR", str(settings.var_dir))
-    monkeypatch.setenv("CHENGXIN_PII_KEY", settings.pii_key)
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()
 
 
 HEADER = [

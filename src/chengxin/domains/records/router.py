@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from chengxin.domains.records import files, service, versions
+from chengxin.domains.records import files, service
 from chengxin.domains.records.rules import Party, Submission
 from chengxin.domains.records.schemas import (
     BatchOut,
@@ -24,6 +24,7 @@ from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
 from chengxin.security.permissions import Role
+from chengxin.workflows import withdrawal
 
 router = APIRouter(prefix="/api/v1", tags=["records"])
 DB = Annotated[Session, Depends(session_dep, scope="function")]
@@ -134,7 +135,9 @@ def revoke_record(
     record_id: PathId, data: RevokeIn, session: DB, actor: Actor = Depends(Require(P.records_revoke))
 ) -> RecordOut:
     """The source revokes its decision: a new version with status revoked; publication stops at once."""
-    rec = versions.revoke(session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no)
+    rec = withdrawal.revoke(
+        session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no
+    )
     return files.get_visible(session, actor=actor, record_id=rec.id)
 
 

@@ -153,14 +153,16 @@ def publicity_values(publicity: Publicity) -> dict[str, Any]:
     }
 
 
-def prepare(catalog: Catalog, sub: Submission, *, submitter_role: str, today: date) -> Prepared:
-    """Validate ``sub`` against the catalog in force; compute severity and publicity."""
+def prepare(catalog: Catalog, sub: Submission, *, submitter_role: str | None, today: date) -> Prepared:
+    """Validate ``sub`` against the catalog in force; compute severity and publicity.
+    ``submitter_role`` None: a correction decided on an objection (the decider's right to make it
+    was checked by the objection), not a submission."""
     rtype = catalog.get(sub.type_code)
     if rtype is None:
         raise RecordRejected("unknown_record_type", f"record type {sub.type_code!r} is not in the catalog")
     if not rtype.active:
         raise RecordRejected("record_type_inactive", f"record type {rtype.code} is no longer accepted")
-    if submitter_role not in rtype.submitters:
+    if submitter_role is not None and submitter_role not in rtype.submitters:
         raise RecordRejected(
             "submitter_not_allowed",
             f"a {submitter_role} may not submit {rtype.code} records (allowed: {', '.join(sorted(rtype.submitters))})",

@@ -12,15 +12,14 @@ from chengxin.db import utcnow
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import Change, Status
 from chengxin.errors import Conflict, NotFound, PermissionDenied
-from chengxin.events import emit_batch
-from chengxin.security import audit
 from chengxin.security.actor import Actor
 
 
 def revoke(
     session: Session, *, actor: Actor, record_id: int, reason: str, document_no: str | None = None
 ) -> CreditRecord:
-    """The source revokes its decision (撤销): a new version with status revoked; publication stops at once."""
+    """The source revokes its decision (撤销): a new version with status revoked; publication stops at
+    once. Called by ``workflows.withdrawal.revoke``, which does what follows (events, audit …)."""
     old = get_record(session, record_id)
     if not old.is_current:
         raise Conflict("only the current version of a record can be revoked", code="not_current_version")
@@ -45,24 +44,6 @@ def revoke(
     )
     session.add(new)
     session.flush()
-    emit_batch(
-        session,
-        "record.revoked",
-        object_type="credit_record",
-        changed=[(new.id, new.subject_id)],
-        payload={"type": new.type_code, "reason": reason},
-    )
-    audit.record(
-        session,
-        actor,
-        audit.Event(
-            "record.revoke",
-            subject_id=new.subject_id,
-            object_type="credit_record",
-            object_id=new.id,
-            detail={"supersedes": old.id, "reason": reason},
-        ),
-    )
     return new
 
 
@@ -84,5 +65,27 @@ def history(session: Session, record_key: str) -> list[CreditRecord]:
     return list(
         session.scalars(
             select(CreditRecord).where(CreditRecord.record_key == record_key).order_by(CreditRecord.version)
+        )
+    )
+
+
+def set_status(session: Session, *, record_id: int, status: Status) -> CreditRecord:
+    """A lifecycle status change on the current version (under objection, back to active …);
+    the caller audits it as part of the change that causes it."""
+    rec = get_record(session, record_id)
+    if not rec.is_current:
+        raise Conflict("only the current version of a record changes status", code="not_current_version")
+    rec.status, rec.status_changed_at = str(status), utcnow()
+    session.flush()
+    return rec
+
+
+def current_for_subject(session: Session, subject_id: int) -> list[CreditRecord]:
+    """The current version of every record of a subject (any status), newest decision first."""
+    return list(
+        session.scalars(
+            select(CreditRecord)
+            .where(CreditRecord.subject_id == subject_id, CreditRecord.is_current.is_(True))
+            .order_by(CreditRecord.decided_on.desc(), CreditRecord.id.desc())
         )
     )
