@@ -4,7 +4,8 @@
 whether today's runs are done); ``chengxin jobs run`` runs them from cron instead. A run is claimed by
 inserting a (job, day) row, so with several workers or servers exactly one runs each job per day.
 
-Jobs so far: ``records.expire`` — the publicity job (stop publishing records whose period ended).
+Jobs so far: ``records.expire`` — the publicity job (stop publishing records whose period ended);
+``deadlines.check`` — log overdue objections and repair applications, and a missing calendar.
 """
 
 from __future__ import annotations
@@ -43,7 +44,22 @@ def _expire(db: Database, actor: Actor, day: date) -> dict[str, Any]:
     return {"expired": expire_all(db, actor=actor, today=day)}
 
 
-JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {"records.expire": _expire}
+def _deadlines(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Log what is overdue today (the queue pages flag it too) and a missing next-year calendar."""
+    from chengxin.workflows.deadlines import check
+
+    with unit_of_work(db, readonly=True) as session:
+        report = check(session, day)
+    summary = {k: v for k, v in report.as_dict().items() if k != "items"}
+    if report.late or report.next_year_calendar == "unknown":
+        log.warning("deadlines_overdue", **summary)
+    return summary
+
+
+JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
+    "records.expire": _expire,
+    "deadlines.check": _deadlines,
+}
 
 
 @dataclass

@@ -190,3 +190,36 @@ def calendar_cmd(
     for d in days:
         table.add_row(d.day.isoformat(), rules.weekday_zh(d.day), "班" if d.working else "休", d.name, str(d.source))
     console.print(table)
+
+
+@app.command("check")
+@handle_errors
+def check_cmd(
+    on: str | None = typer.Option(None, "--date", help="the day to check for, YYYY-MM-DD (default: today)"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 when anything is overdue (for monitoring)"),
+    as_json: bool = typer.Option(False, "--json", help="print the result as one JSON object on the last line"),
+) -> None:
+    """Overdue objections (not forwarded or not decided in time) and repair applications (not reviewed)."""
+    from chengxin.workflows import deadlines
+
+    today = _parse_date(on, "--date") if on else calendar_service.legal_today()
+    with unit_of_work(database(), readonly=True) as session:
+        report = deadlines.check(session, today)
+    if as_json:
+        print_json_line(report.as_dict())
+    else:
+        if report.late:
+            table = Table(title=f"已逾期 overdue on {today.isoformat()}")
+            for col in ("kind", "id", "subject", "stage", "due", "working days late", "decider"):
+                table.add_column(col)
+            for x in report.late:
+                table.add_row(x.kind, str(x.id), str(x.subject_id), x.stage, x.due.isoformat(), str(x.days_late),
+                              x.decider)  # fmt: skip
+            console.print(table)
+        else:
+            _say(f"{today.isoformat()}: 没有逾期事项 nothing overdue")
+        if report.next_year_calendar == "unknown":
+            _say(f"[yellow]{today.year + 1} 年的工作日历尚未导入：跨年的期限暂按周末计算 (provisional); "
+                 "load it with `chengxin deadlines load-calendar`[/yellow]")  # fmt: skip
+    if strict and report.late:
+        raise typer.Exit(1)

@@ -54,6 +54,8 @@ def demo(
         "users_created": summary.users_created,
         "records": summary.records.counts(),
         "commitments": {"signed": summary.commitments.signed, "breached": summary.commitments.breached},
+        "objections": {"filed": summary.objections.objections, "decided": summary.objections.decided},
+        "repairs": {"applied": summary.objections.repairs, "approved": summary.objections.repaired},
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -73,5 +75,6 @@ def demo(
         for line in summary.records.lines():
             console.print(line, highlight=False, soft_wrap=True)
         console.print(summary.commitments.line(), highlight=False)
+        console.print(summary.objections.line(), highlight=False)
     if serve_site:
         serve(host=host, port=port, workers=None)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
 from chengxin.demo.commitments import CommitmentsSummary, load_commitments
+from chengxin.demo.objections import ObjectionsSummary, load_objections
 from chengxin.demo.province import Province, write_registry_csv
 from chengxin.demo.records import RecordSpec, generate_records
 from chengxin.domains.accounts import service as accounts
@@ -95,6 +96,7 @@ class DemoSummary:
     tokens: dict[str, str] = field(default_factory=dict)
     records: RecordsSummary = field(default_factory=RecordsSummary)
     commitments: CommitmentsSummary = field(default_factory=CommitmentsSummary)
+    objections: ObjectionsSummary = field(default_factory=ObjectionsSummary)
 
 
 def _subject_rows(province: Province) -> list[tuple[int, dict[str, str]]]:
@@ -194,6 +196,7 @@ def load_province(
         records = generate_records(province, today=today)
     summary.records = load_records(db, province, records, org_ids=org_ids, actor=actor, cipher=pii, today=today)
     summary.commitments = load_commitments(db, province, org_ids=org_ids, actor=actor, cipher=pii, today=today)
+    summary.objections = load_objections(db, province, org_ids=org_ids, actor=actor, cipher=pii, today=today)
     return summary
 
 
