@@ -2,6 +2,7 @@
 
 from chengxin.db import Base
 from chengxin.domains.accounts.models import ApiToken, Organisation, User, WebSession
+from chengxin.domains.attachments.models import Attachment, AttachmentLink
 from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
@@ -18,6 +19,8 @@ from chengxin.security.audit import AuditEntry
 
 __all__ = [
     "ApiToken",
+    "Attachment",
+    "AttachmentLink",
     "AuditEntry",
     "Base",
     "CalendarDay",

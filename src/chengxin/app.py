@@ -22,14 +22,18 @@ from chengxin.config import Settings, get_settings
 from chengxin.db import Database, ensure_current, open_database
 from chengxin.domains.accounts.pages import pages as account_pages
 from chengxin.domains.accounts.router import router as accounts_router
+from chengxin.domains.attachments.router import router as attachments_router
 from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
+from chengxin.domains.notifications.pages import pages as notification_pages
+from chengxin.domains.objections.pages import pages as objection_pages
 from chengxin.domains.objections.router import router as objections_router
 from chengxin.domains.reconciliation.pages import pages as reconciliation_pages
 from chengxin.domains.reconciliation.router import router as reconciliation_router
 from chengxin.domains.records.router import router as records_router
+from chengxin.domains.repair.pages import pages as repair_pages
 from chengxin.domains.repair.router import router as repair_router
 from chengxin.domains.subjects.pages import pages as subject_pages
 from chengxin.domains.subjects.router import router as subjects_router
@@ -133,9 +137,9 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     metrics = public_metrics if settings.metrics_public else metrics_router
     routers = [ops_router, metrics, accounts_router, subjects_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
-    routers += [reconciliation_router, objections_router, repair_router, records_router]
+    routers += [reconciliation_router, objections_router, repair_router, attachments_router, records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
-    routers += [reconciliation_pages]
+    routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages]
     for r in routers:
         app.include_router(r)
 

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         2000, description="Rows per transaction in file imports (a re-run resumes idempotently)."
     )
     search_limit_max: int = Field(100, description="Largest page size a search may ask for.")
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1024, description="Largest attachment (objection and repair materials) accepted, in bytes."
+    )
+    attachment_store: str = Field(
+        "local", description="Where attachments are kept: `local` (files under `<var_dir>/attachments`) or `memory` "
+        "(tests only: lost when the process ends)."
+    )
     jobs_enabled: bool = Field(
         True, description="Run the daily jobs (publicity expiry …) inside `chengxin serve`; false when cron runs "
         "`chengxin jobs run` instead."

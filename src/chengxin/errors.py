@@ -97,3 +97,19 @@ class UnusableInput(DomainError):
     title = "Unusable input"
     title_zh = "输入文件无法使用"
     exit_code = 2
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+    title_zh = "文件过大"
+    exit_code = 2
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+    title_zh = "不支持的文件类型"
+    exit_code = 2

@@ -9,6 +9,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from chengxin.errors import DomainError
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "web" / "templates"))
 templates.env.globals.update(
     role_zh={
@@ -35,6 +37,20 @@ templates.env.globals.update(
         "practitioner": "从业人员",
         "consumer": "消费者",
     },
+    field_zh={  # record payload entries shown on the objection and repair pages
+        "violation_facts": "违法事实",
+        "violation_type": "违法行为类型",
+        "penalty_category": "处罚类别",
+        "penalty_content": "处罚内容",
+        "fine_wan": "罚款金额（万元）",
+        "confiscation_wan": "没收金额（万元）",
+        "legal_basis": "处罚依据",
+        "authority": "处罚机关",
+        "amount_yuan": "金额（元）",
+        "tax_type": "税种",
+        "finding": "认定事实",
+        "title": "名称",
+    },
     verification_zh={
         "verified": "已实名核验",
         "mismatch": "核验不一致",
@@ -48,3 +64,10 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
     actor = getattr(request.state, "actor", None)
     base = {"actor": actor, "csrf_token": getattr(actor, "csrf_token", None)}
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)
+
+
+def form_error(err: DomainError) -> dict[str, str]:
+    """What a form page shows when the service refused the input: the Chinese message, the
+    Chinese detail when the service gave one (e.g. the reasons a record is not yet eligible), the code."""
+    detail = err.detail if any("\u4e00" <= ch <= "\u9fff" for ch in err.detail) else ""
+    return {"message": err.message_zh, "detail": detail if detail != err.message_zh else "", "code": err.code}

@@ -126,6 +126,14 @@ class Require:
         return f"Require({self.permission})"
 
 
+def own_subject_id(actor: Actor) -> int:
+    """The subject a self-service account speaks for; the /me pages are for subject accounts only."""
+    if actor.subject_id is None or str(actor.role) != "subject":
+        raise PermissionDenied("these pages are for a subject's own account", code="not_the_subject",
+                               message_zh="该页面仅供信用主体本人使用")  # fmt: skip
+    return actor.subject_id
+
+
 async def session_dep(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: read-only for anonymous callers, writing otherwise.
 

@@ -46,6 +46,8 @@ class Permission(StrEnum):
     repair_apply = "repair:apply"  # see eligibility and apply for credit repair (the subject; the centre for it)
     repair_read = "repair:read"  # the repair queues (each sees its own)
     repair_decide = "repair:decide"  # decide repair applications (the record's source or the centre)
+    attachments_upload = "attachments:upload"  # upload materials (the subject for itself; the centre for it)
+    attachments_read = "attachments:read"  # read materials (each sees what it may: see attachments/service.py)
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -64,6 +66,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.objections_read,
             P.repair_apply,
             P.repair_read,
+            P.attachments_upload,
+            P.attachments_read,
         }
     ),
     Role.platform: frozenset({P.public_read, P.subjects_read, P.subjects_create, P.verification_run, P.records_submit}),
@@ -87,6 +91,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.objections_decide,
             P.repair_read,
             P.repair_decide,
+            P.attachments_read,
         }
     ),
     Role.credit_centre: frozenset(set(Permission) - {P.self_read}),
@@ -97,6 +102,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.records_read,
             P.objections_read,
             P.repair_read,
+            P.attachments_read,
             P.audit_read,
             P.audit_verify,
             P.ops_metrics,

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from typer.testing import CliRunner
 
 from chengxin.cli.main import app
@@ -17,9 +18,10 @@ from chengxin.demo.load import load_province
 from chengxin.demo.province import generate_province
 from chengxin.demo.records import PLATFORM_TYPES, generate_records
 from chengxin.domains.accounts.models import Organisation, User
+from chengxin.domains.objections.models import Objection
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
+from chengxin.domains.repair.models import RepairApplication
 from chengxin.domains.subjects.models import Subject
-from tests.integration.subjects.test_import_cli import cli_env  # noqa: F401 - fixture
 
 runner = CliRunner()
 TODAY = date(2026, 11, 24)
@@ -53,16 +55,23 @@ def test_demo_load_records_and_expiry(settings: Settings, db: Database) -> None:
                 CreditRecord.is_current.is_(True),
                 # commitments (signed and broken) come with the demo's commitments, counted apart
                 CreditRecord.type_code.not_in(["commitment_signed", "commitment_breached"]),
+                # and the records the demo's objections and repairs changed (demo/objections.py)
+                CreditRecord.record_key.not_in(_objected_or_repaired()),
+                CreditRecord.source_record_id.not_like("DEMO-%"),
             )
         ).all()
-        assert len(rows) == summary.created
+        touched = len(s.execute(_objected_or_repaired()).all())
+        assert touched == 12  # eight objections, four repair applications
+        assert len(rows) == summary.created - touched
         for type_code, status, until, _, _, source_kind in rows:
             # expired exactly when the publicity period ended before today
             assert (status == "expired") == (until is not None and until < TODAY), (type_code, status, until)
             if type_code in PLATFORM_TYPES:
                 assert source_kind == "platform"
         by_type = Counter((t, st) for t, st, *_ in rows)
-        assert {t: dict(c) for t, c in _nest(by_type).items()} == summary.by_type
+        expected = {t: dict(c) for t, c in summary.by_type.items()}
+        expected["admin_penalty"]["active"] -= touched  # all of them active penalties when loaded
+        assert {t: dict(c) for t, c in _nest(by_type).items()} == expected
         assert s.scalar(select(func.count()).select_from(UnmatchedRecord).where(UnmatchedRecord.status == "open")) == 6
 
         # the self-service logins see their own small file: live and ended, public and restricted
@@ -80,8 +89,16 @@ def test_demo_load_records_and_expiry(settings: Settings, db: Database) -> None:
     again = load_province(db, settings, province, today=TODAY).records
     assert (again.created, again.corrected, again.rejected, again.expired_by_job) == (0, 0, 0, 0)
     assert again.unchanged == summary.created
-    commitment_types = {"commitment_signed", "commitment_breached"}  # loaded after the first summary was taken
-    assert {k: v for k, v in again.by_type.items() if k not in commitment_types} == summary.by_type
+    # loaded after the first summary was taken: commitments, and the objections' and repairs' penalties
+    later = {"commitment_signed", "commitment_breached", "admin_penalty"}
+    assert {k: v for k, v in again.by_type.items() if k not in later} == {
+        k: v for k, v in summary.by_type.items() if k not in later
+    }
+    assert sum(again.by_type["admin_penalty"].values()) == sum(summary.by_type["admin_penalty"].values()) + 2
+
+
+def _objected_or_repaired() -> Any:
+    return union(select(Objection.record_key), select(RepairApplication.record_key))
 
 
 def _nest(counts: Counter[tuple[str, str]]) -> dict[str, Counter[str]]:
@@ -102,6 +119,8 @@ def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  
                 .group_by(CreditRecord.status)
             ).all()
         )
-        assert set(statuses) == {"active", "expired"}
+        # the demo's objections and repairs leave records revoked, repaired and under objection too
+        assert {"active", "expired", "revoked", "under_objection"} <= set(statuses)
+        assert set(statuses) <= {"active", "expired", "revoked", "repaired", "under_objection"}
         assert statuses["active"] > statuses["expired"] > 0
         assert (s.scalar(select(func.count(func.distinct(CreditRecord.type_code)))) or 0) >= 12

@@ -77,3 +77,30 @@ def test_allocated_ids_follow_the_stored_ones(db: Database) -> None:
         assert b[0] > a[-1]  # the sequence moves on, whatever is inserted
     else:
         assert b[0] == a[0]  # SQLite: after the largest stored id, and none was stored
+
+
+def test_an_earlier_version_sent_again_leaves_the_correction_standing(db: Database, settings: Settings) -> None:
+    pii = cipher(settings)
+    with unit_of_work(db) as s:
+        org = accounts.create_organisation(s, actor=ACTOR, kind="department", name="某县市场监管局", sector="market")
+        data = LegalSubjectIn(kind="legal", name="某某再送有限公司", uscc=make_uscc(random.Random(4)))
+        subject = subjects.create_subject(s, actor=ACTOR, data=data, cipher=pii)
+        org_id, subject_id = org.id, subject.id
+
+    def send(content: str) -> records.Outcome:
+        sub = Submission(
+            "admin_penalty",
+            "罚-re",
+            date(2026, 5, 1),
+            Party(subject_id=subject_id),
+            document_no="罚re",
+            payload={"violation_facts": "x", "penalty_category": "罚款", "penalty_content": content},
+        )
+        with unit_of_work(db) as s:
+            return records.submit(s, actor=ACTOR, source_org_id=org_id, submissions=[sub], cipher=pii).outcomes[0]
+
+    assert send("罚款2000元").result == "created"
+    assert send("罚款1000元").result == "corrected"  # version 2
+    again = send("罚款2000元")  # the first file imported again
+    assert again.result == "unchanged" and again.code == "earlier_version" and again.version == 2
+    assert send("罚款500元").result == "corrected"  # new content is a correction as ever

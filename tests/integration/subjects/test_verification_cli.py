@@ -15,7 +15,6 @@ from chengxin.db import Database, unit_of_work
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.verification.models import IdentityVerification
 from tests.factories import make_ric, make_uscc
-from tests.integration.subjects.test_import_cli import cli_env  # noqa: F401 - fixture
 
 runner = CliRunner()
 

@@ -39,7 +39,7 @@ def file_objection(
     obj = service.file_objection(
         session, actor=actor,
         filing=service.Filing(record_id=record_id, reason_kind=data.reason_kind, reasons=data.reasons,
-                              requested=data.requested),
+                              requested=data.requested, attachment_ids=tuple(data.attachment_ids)),
     )  # fmt: skip
     response.headers["Location"] = f"/api/v1/objections/{obj.id}"
     return ObjectionOut.of(obj, legal_today())

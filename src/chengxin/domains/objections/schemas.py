@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chengxin.domains.objections import rules
 from chengxin.domains.objections.models import Objection
 from chengxin.domains.objections.rules import Outcome
+from chengxin.ids import Id
 
 
 class ObjectionIn(BaseModel):
@@ -18,6 +19,7 @@ class ObjectionIn(BaseModel):
     reason_kind: str = Field(description="one of GET /api/v1/objections/reasons (wrong_subject, content_error …)")
     reasons: str = Field(min_length=1, max_length=4000, description="why the record is wrong (异议理由)")
     requested: str | None = Field(None, max_length=4000, description="what the record should say instead")
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=10, description="the subject's uploads")
 
 
 class DecisionIn(BaseModel):
@@ -63,6 +65,7 @@ class ObjectionOut(BaseModel):
     decision_reasons: str | None
     decided_on: date | None
     result_record_id: int | None
+    attachments: list[dict[str, Any]]
 
     @classmethod
     def of(cls, o: Objection, today: date) -> ObjectionOut:
@@ -75,6 +78,7 @@ class ObjectionOut(BaseModel):
             overdue=o.status != rules.ObjectionStatus.decided and rules.is_overdue(o.decide_due, today),
             outcome=o.outcome, outcome_zh=rules.OUTCOME_ZH[Outcome(o.outcome)] if o.outcome else None,
             decision_reasons=o.decision_reasons, decided_on=o.decided_on, result_record_id=o.result_record_id,
+            attachments=list(o.attachments or []),
         )  # fmt: skip
 
 

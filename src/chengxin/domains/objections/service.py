@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chengxin.db import rowcount, utcnow
+from chengxin.domains.attachments import service as attachments
 from chengxin.domains.calendar import service as calendar_service
 from chengxin.domains.notifications import service as notifications
 from chengxin.domains.objections import rules
@@ -45,7 +46,7 @@ class Filing:
     reason_kind: str
     reasons: str
     requested: str | None = None
-    attachments: tuple[dict[str, Any], ...] = ()
+    attachment_ids: tuple[int, ...] = ()  # the subject's uploads (POST /api/v1/subjects/{id}/attachments)
 
 
 def file_objection(session: Session, *, actor: Actor, filing: Filing, today: date | None = None) -> Objection:
@@ -80,13 +81,18 @@ def file_objection(session: Session, *, actor: Actor, filing: Filing, today: dat
         record_id=rec.id, record_key=rec.record_key, subject_id=rec.subject_id, source_org_id=rec.source_org_id,
         filed_by=actor.label, filed_by_user_id=actor.user_id, on_behalf=str(actor.role) != "subject",
         reason_kind=filing.reason_kind, reasons=filing.reasons.strip(), requested=filing.requested,
-        attachments=list(filing.attachments), handler=str(handler), status=str(ObjectionStatus.filed),
+        attachments=[], handler=str(handler), status=str(ObjectionStatus.filed),
         record_status_before=rec.status, filed_on=today, marked_at=now, forward_due=due.forward_due,
         decide_due=due.decide_due, provisional_due=due.provisional, created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(obj)
     versions.set_status(session, record_id=rec.id, status=Status.under_objection)
     session.flush()
+    if filing.attachment_ids:
+        attachments.link(session, subject_id=rec.subject_id, attachment_ids=filing.attachment_ids,
+                         object_type="objection", object_id=obj.id)  # fmt: skip
+        obj.attachments = [{"id": a.id, "name": a.name, "content_type": a.content_type, "size": a.size}
+                           for a in attachments.linked(session, object_type="objection", object_id=obj.id)]  # fmt: skip
     audit.record(session, actor, audit.Event(
         "objection.file", subject_id=rec.subject_id, object_type="objection", object_id=obj.id,
         detail={"record_id": rec.id, "reason_kind": obj.reason_kind, "handler": obj.handler,
@@ -114,7 +120,7 @@ def may_read(actor: Actor, obj: Objection) -> bool:
     return (
         role in ("credit_centre", "auditor")
         or (role == "subject" and actor.subject_id == obj.subject_id)
-        or (role == "department" and actor.organisation_id == obj.source_org_id)
+        or (role == "department" and actor.organisation_id == obj.source_org_id and obj.status != ObjectionStatus.filed)
     )
 
 

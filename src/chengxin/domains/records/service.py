@@ -135,25 +135,27 @@ def write_batch(
     keys = [it.prepared.values["source_record_id"] for it in batch]
     # Every version of these source ids, the current one kept: a condition on is_current in SQL
     # would tempt SQLite into scanning the is_current index instead of the (source, id) key.
-    current = {
-        r.source_record_id: r
-        for r in session.execute(
-            select(
-                CreditRecord.id,
-                CreditRecord.source_record_id,
-                CreditRecord.record_key,
-                CreditRecord.version,
-                CreditRecord.fingerprint,
-                CreditRecord.status,
-                CreditRecord.subject_id,
-                CreditRecord.is_current,
-            ).where(
-                CreditRecord.source_org_id == source_org_id,
-                among(session, CreditRecord.source_record_id, keys),
-            )
+    current: dict[str, Any] = {}
+    earlier: dict[str, set[str]] = {}  # fingerprints of superseded versions
+    for r in session.execute(
+        select(
+            CreditRecord.id,
+            CreditRecord.source_record_id,
+            CreditRecord.record_key,
+            CreditRecord.version,
+            CreditRecord.fingerprint,
+            CreditRecord.status,
+            CreditRecord.subject_id,
+            CreditRecord.is_current,
+        ).where(
+            CreditRecord.source_org_id == source_org_id,
+            among(session, CreditRecord.source_record_id, keys),
         )
-        if r.is_current
-    }
+    ):
+        if r.is_current:
+            current[r.source_record_id] = r
+        else:
+            earlier.setdefault(r.source_record_id, set()).add(r.fingerprint)
     matches = match_subjects(session, [(it.prepared.party, it.identity) for it in batch])
     _keep_reconciled(session, batch, matches, current)
     now = utcnow()
@@ -185,6 +187,21 @@ def write_batch(
         old = current.get(v["source_record_id"])
         if old is not None and old.fingerprint == v["fingerprint"]:
             counts.add(Outcome(it.index, "unchanged", record_id=old.id, record_key=old.record_key, version=old.version))
+            continue
+        if old is not None and v["fingerprint"] in earlier.get(v["source_record_id"], ()):
+            # An earlier version sent again (a file re-imported after a correction): the later
+            # version stands; re-running an import never undoes a correction.
+            counts.add(
+                Outcome(
+                    it.index,
+                    "unchanged",
+                    record_id=old.id,
+                    record_key=old.record_key,
+                    version=old.version,
+                    code="earlier_version",
+                    detail="an earlier version of this record; the later one stands",
+                )
+            )
             continue
         status = rules.initial_status(it.prepared.publicity, today)
         row = {

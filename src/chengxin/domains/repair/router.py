@@ -37,7 +37,8 @@ def apply(
     app = service.apply(
         session, actor=actor,
         application=service.Application(data.record_id, data.statement,
-                                        tuple((e.kind, e.description) for e in data.evidence)),
+                                        tuple((e.kind, e.description) for e in data.evidence),
+                                        tuple(data.attachment_ids)),
     )  # fmt: skip
     response.headers["Location"] = f"/api/v1/repairs/{app.id}"
     return ApplicationOut.of(app, legal_today())

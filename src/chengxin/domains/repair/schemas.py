@@ -26,6 +26,7 @@ class ApplicationIn(BaseModel):
     record_id: Id
     statement: str = Field(min_length=1, max_length=4000, description="how the behaviour was corrected (整改情况)")
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
+    attachment_ids: list[Id] = Field(default_factory=list, max_length=10, description="the subject's uploads")
 
 
 class RepairDecisionIn(BaseModel):

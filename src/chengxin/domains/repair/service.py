@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chengxin.db import rowcount, utcnow
+from chengxin.domains.attachments import service as attachments
 from chengxin.domains.calendar import service as calendar_service
 from chengxin.domains.commitments import service as commitments
 from chengxin.domains.notifications import service as notifications
@@ -71,6 +72,7 @@ class Application:
     record_id: int
     statement: str
     evidence: tuple[tuple[str, str], ...]  # (kind, description)
+    attachment_ids: tuple[int, ...] = ()  # the subject's uploads (POST /api/v1/subjects/{id}/attachments)
 
 
 def apply(session: Session, *, actor: Actor, application: Application, today: date | None = None) -> RepairApplication:
@@ -120,6 +122,9 @@ def apply(session: Session, *, actor: Actor, application: Application, today: da
     )  # fmt: skip
     session.add(app)
     session.flush()
+    if application.attachment_ids:
+        attachments.link(session, subject_id=rec.subject_id, attachment_ids=application.attachment_ids,
+                         object_type="repair_application", object_id=app.id)  # fmt: skip
     audit.record(session, actor, audit.Event(
         "repair.apply", subject_id=rec.subject_id, object_type="repair_application", object_id=app.id,
         detail={"record_id": rec.id, "decider": app.decider, "review_due": app.review_due.isoformat()},

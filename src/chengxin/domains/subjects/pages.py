@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.commitments import service as commitment_service
+from chengxin.domains.objections import service as objection_service
+from chengxin.domains.objections.schemas import ObjectionOut
 from chengxin.domains.records.files import credit_file
 from chengxin.domains.subjects import service
 from chengxin.domains.subjects.schemas import SearchResult
@@ -50,4 +52,17 @@ def profile(
     subject = service.view_by_id(session, subject_id)
     file = credit_file(session, actor=actor, subject_id=subject.id, cipher=st.cipher)
     commitments = commitment_service.list_for_subject(session, actor=actor, subject_id=subject.id)
-    return render(request, "subject.html", {"s": file.subject, "file": file, "commitments": commitments})
+    ctx: dict[str, Any] = {"s": file.subject, "file": file, "commitments": commitments}
+    if file.view == "self":
+        # The subject's own file: which records it may object to, which are under objection (异议处理中)
+        # and which are the result of a decided objection.
+        mine = objection_service.queue(session, actor=actor, include_decided=True)
+        objections = [ObjectionOut.of(o, file.as_of) for o in mine]
+        open_by_key = {o.record_key: o.id for o in objections if o.decided_on is None}
+        records = [r for g in file.groups for r in g.records]
+        ctx["open_objections"] = open_by_key
+        ctx["decided_objections"] = {o.result_record_id or o.record_id: o for o in objections if o.decided_on}
+        ctx["objectable"] = {
+            r.id for r in records if r.is_current and r.status == "active" and r.record_key not in open_by_key
+        }
+    return render(request, "subject.html", ctx)
