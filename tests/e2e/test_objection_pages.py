@@ -1,6 +1,7 @@
 """Objection pages (异议), on SQLite and PostgreSQL, with real form posts: the subject objects from
 its own credit file → the record shows 异议处理中 → the department decides 更正 on the admin page →
-the subject sees the corrected version and the result; CSRF, other organisations, anonymous."""
+the subject sees the corrected version and the result; materials attached on the form reach the
+deciding department; CSRF, other organisations, anonymous."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from chengxin.db import unit_of_work
+from chengxin.domains.attachments.models import Attachment
 from chengxin.domains.objections.models import Objection
 from chengxin.security.permissions import Role
 from tests.e2e.conftest import Env
-from tests.e2e.pagekit import HTML, browser, csrf, db_of, department_id
+from tests.e2e.pagekit import HTML, NOT_A_PDF, PDF, attachment_links, browser, count, csrf, db_of, department_id
 
 PENALTY = {"violation_facts": "未按规定明码标价", "penalty_category": "罚款", "penalty_content": "罚款2000元"}
 
@@ -33,12 +35,13 @@ def _record(env: Env, source_id: str) -> int:
     return int(r.json()["record_id"])
 
 
-def _object(subject: TestClient, record_id: int, **form: Any) -> Any:
+def _object(subject: TestClient, record_id: int, files: list[Any] | None = None, **form: Any) -> Any:
+    """Send the form (as multipart/form-data when ``files`` are attached, as the page's form does)."""
     page = subject.get(f"/me/objections/new?record_id={record_id}", headers=HTML)
     assert page.status_code == 200, page.text
     data = {"record_id": record_id, "reason_kind": "content_error", "reasons": "罚款金额应为1000元",
             "requested": "罚款1000元", "csrf_token": csrf(page.text), **form}  # fmt: skip
-    return subject.post("/me/objections", data=data, headers=HTML, follow_redirects=False)
+    return subject.post("/me/objections", data=data, files=files, headers=HTML, follow_redirects=False)
 
 
 def test_object_on_the_page_department_corrects_subject_sees_the_result(env: Env) -> None:
@@ -154,3 +157,45 @@ def test_another_organisation_anonymous_and_the_wrong_role_are_refused(env: Env)
     assert subject.get("/admin/objections", headers=HTML).status_code == 403
     centre = env.client.get("/me/objections", headers=env.auth(Role.credit_centre))
     assert centre.status_code == 403 and centre.json()["code"] == "not_the_subject"
+
+
+def test_materials_attached_on_the_form_reach_the_deciding_department(env: Env) -> None:
+    rec = _record(env, "页-4")
+    subject = browser(env, "xiaoming4", Role.subject, subject_id=env.person_id)
+    form = subject.get(f"/me/objections/new?record_id={rec}", headers=HTML)
+    assert 'enctype="multipart/form-data"' in form.text and 'type="file" name="files" multiple' in form.text
+    assert "证明材料（PDF、JPG、PNG，每个不超过10MB）" in form.text
+    # a multipart post is CSRF-checked like any form post
+    forged = subject.post(
+        "/me/objections",
+        data={"record_id": rec, "reason_kind": "content_error", "reasons": "x"},
+        files=[("files", ("缴款凭证.pdf", PDF, "application/pdf"))],
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
+    # not a PDF by its content, though named and declared one: the form again, and nothing is filed
+    fake = _object(subject, rec, files=[("files", ("缴款凭证.pdf", PDF, "application/pdf")),
+                                        ("files", ("发票.pdf", NOT_A_PDF, "application/pdf"))])  # fmt: skip
+    assert fake.status_code == 415 and "仅接受PDF、JPEG、PNG格式的文件" in fake.text
+    assert 'name="reasons"' in fake.text and "罚款金额应为1000元" in fake.text  # what was typed is kept
+    assert count(env, Objection) == 0 and count(env, Attachment) == 0
+
+    made = _object(subject, rec, files=[("files", ("缴款凭证.pdf", PDF, "application/pdf"))])
+    assert made.status_code == 303, made.text
+    oid = int(made.headers["location"].rsplit("/", 1)[1])
+    detail = subject.get(made.headers["location"], headers=HTML)
+    [att_id] = attachment_links(detail.text)
+    assert "证明材料附件" in detail.text and "缴款凭证.pdf" in detail.text and "（PDF，" in detail.text
+    mine = subject.get(f"/api/v1/attachments/{att_id}")  # the link works with the page's session cookie
+    assert mine.status_code == 200 and mine.content == PDF
+
+    # content_error: forwarded to the record's source at once; its officer downloads from the page link
+    dept = browser(env, "officer4", Role.department, organisation_id=department_id(env))
+    page = dept.get(f"/admin/objections/{oid}", headers=HTML)
+    assert page.status_code == 200 and attachment_links(page.text) == [att_id] and "缴款凭证.pdf" in page.text
+    got = dept.get(f"/api/v1/attachments/{att_id}")
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+    assert "attachment;" in got.headers["content-disposition"]
+    # another organisation does not
+    other = browser(env, "other4", Role.department, organisation_id=department_id(env, "别的监管局"))
+    assert other.get(f"/api/v1/attachments/{att_id}").status_code == 404

@@ -1,7 +1,7 @@
 """Credit repair pages (信用修复), on SQLite and PostgreSQL, with real form posts: the eligibility
 list shows dates → the subject signs the repair commitment → applies → the department approves on
-the admin page → the public subject page no longer shows the record; CSRF, other organisations,
-anonymous."""
+the admin page → the public subject page no longer shows the record; materials attached on the form
+reach the approving department; CSRF, other organisations, anonymous."""
 
 from __future__ import annotations
 
@@ -9,9 +9,21 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from chengxin.domains.attachments.models import Attachment
+from chengxin.domains.repair.models import RepairApplication
 from chengxin.security.permissions import Role
 from tests.e2e.conftest import Env
-from tests.e2e.pagekit import HTML, browser, csrf, department_id
+from tests.e2e.pagekit import (
+    HTML,
+    NOT_A_PDF,
+    PDF,
+    attachment_links,
+    browser,
+    count,
+    csrf,
+    department_id,
+    multipart,
+)
 
 PENALTY = {"violation_facts": "销售过期食品", "penalty_category": "罚款", "penalty_content": "罚款5000元"}
 
@@ -30,7 +42,8 @@ def _record(env: Env, source_id: str, decided: str) -> int:
     return int(r.json()["record_id"])
 
 
-def _apply(subject: TestClient, record_id: int, **form: Any) -> Any:
+def _apply(subject: TestClient, record_id: int, files: list[Any] | None = None, **form: Any) -> Any:
+    """Send the form (as multipart/form-data when ``files`` are attached, as the page's form does)."""
     page = subject.get(f"/me/repairs/new?record_id={record_id}", headers=HTML)
     assert page.status_code == 200, page.text
     data = {
@@ -41,7 +54,7 @@ def _apply(subject: TestClient, record_id: int, **form: Any) -> Any:
         "csrf_token": csrf(page.text),
         **form,
     }
-    return subject.post("/me/repairs", data=data, headers=HTML, follow_redirects=False)
+    return subject.post("/me/repairs", data=data, files=files, headers=HTML, follow_redirects=False)
 
 
 def test_eligibility_commitment_apply_approve_and_the_public_page_no_longer_shows_it(env: Env) -> None:
@@ -132,3 +145,47 @@ def test_another_organisation_anonymous_and_the_wrong_role_are_refused(env: Env)
         assert anonymous.get(path, headers=HTML).status_code == 401, path
     assert subject.get("/admin/repairs", headers=HTML).status_code == 403
     assert env.client.get("/me/repairs", headers=env.auth(Role.credit_centre)).json()["code"] == "not_the_subject"
+
+
+def test_materials_attached_on_the_form_reach_the_approving_department(env: Env) -> None:
+    rec = _record(env, "修-5", "2025-06-01")
+    subject = browser(env, "xiaoming5", Role.subject, subject_id=env.person_id)
+    page = subject.get("/me/commitments", headers=HTML)
+    subject.post("/me/commitments", data={"template": "credit_repair", "agree": "on", "csrf_token": csrf(page.text)})
+    form = subject.get(f"/me/repairs/new?record_id={rec}", headers=HTML)
+    assert 'enctype="multipart/form-data"' in form.text and 'type="file" name="files" multiple' in form.text
+    forged = subject.post(
+        "/me/repairs",
+        data={"record_id": rec, "statement": "x"},
+        files=[("files", ("缴款书.pdf", PDF, "application/pdf"))],
+        follow_redirects=False,
+    )
+    assert forged.status_code == 403 and forged.json()["code"] == "csrf_failed"
+    # not a PDF by its content: the form again, and nothing is filed
+    fake = _apply(subject, rec, files=[("files", ("缴款书.pdf", NOT_A_PDF, "application/pdf"))])
+    assert fake.status_code == 415 and "仅接受PDF、JPEG、PNG格式的文件" in fake.text
+    assert "已缴纳罚款并完成整改" in fake.text and "罚款缴款书 No.123" in fake.text  # what was typed is kept
+    assert count(env, RepairApplication) == 0 and count(env, Attachment) == 0
+    # as a browser sends it: the chosen file, and an empty part for a file input left empty (ignored)
+    again = subject.get(f"/me/repairs/new?record_id={rec}", headers=HTML)
+    body, headers = multipart(
+        {"record_id": rec, "statement": "已缴纳罚款并完成整改", "evidence_kind": ["obligations_fulfilled"],
+         "evidence_description": ["罚款缴款书 No.123"], "csrf_token": csrf(again.text)},
+        [("files", "缴款书.pdf", PDF), ("files", "", b"")],
+    )  # fmt: skip
+    made = subject.post("/me/repairs", content=body, headers={**HTML, **headers}, follow_redirects=False)
+    assert made.status_code == 303, made.text
+    app_id = int(made.headers["location"].rsplit("/", 1)[1])
+    detail = subject.get(made.headers["location"], headers=HTML)
+    [att_id] = attachment_links(detail.text)
+    assert "证明材料附件" in detail.text and "缴款书.pdf" in detail.text
+    assert subject.get(f"/api/v1/attachments/{att_id}").content == PDF
+
+    # the record's source approves: its officer downloads the material from the page link
+    dept = browser(env, "officer5", Role.department, organisation_id=department_id(env))
+    review = dept.get(f"/admin/repairs/{app_id}", headers=HTML)
+    assert "审核决定" in review.text and attachment_links(review.text) == [att_id] and "缴款书.pdf" in review.text
+    got = dept.get(f"/api/v1/attachments/{att_id}")
+    assert got.status_code == 200 and got.content == PDF and got.headers["content-type"] == "application/pdf"
+    other = browser(env, "other5", Role.department, organisation_id=department_id(env, "别的监管局"))
+    assert other.get(f"/api/v1/attachments/{att_id}").status_code == 404

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from chengxin.domains.attachments.forms import upload_form_files
 from chengxin.domains.notifications import service as notifications
 from chengxin.domains.objections import rules, service
 from chengxin.domains.objections.models import Objection
@@ -56,8 +57,10 @@ def _record(session: Session, actor: Actor, record_id: int | None) -> RecordOut 
 
 
 def _detail_ctx(session: Session, actor: Actor, obj: Objection) -> dict[str, Any]:
+    out = ObjectionOut.of(obj, legal_today())
     return {
-        "o": ObjectionOut.of(obj, legal_today()),
+        "o": out,
+        "attachments": out.attachments,  # download links: GET /api/v1/attachments/{id} (the session cookie works)
         "record": _record(session, actor, obj.record_id),
         "result": _record(session, actor, obj.result_record_id),
         "reason_names": reason_names(),
@@ -109,11 +112,13 @@ def file_objection(
     reason_kind: Annotated[str, Form(max_length=40)],
     reasons: Annotated[str, Form(max_length=4000)] = "",
     requested: Annotated[str, Form(max_length=4000)] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    own_subject_id(actor)
-    filing = service.Filing(record_id=record_id, reason_kind=reason_kind, reasons=reasons,
-                            requested=requested.strip() or None)  # fmt: skip
+    subject_id = own_subject_id(actor)
     try:
+        ids = upload_form_files(request, session, actor=actor, subject_id=subject_id, files=files)
+        filing = service.Filing(record_id=record_id, reason_kind=reason_kind, reasons=reasons,
+                                requested=requested.strip() or None, attachment_ids=ids)  # fmt: skip
         obj = service.file_objection(session, actor=actor, filing=filing)
     except DomainError as err:
         session.rollback()

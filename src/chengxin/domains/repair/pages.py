@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from chengxin.domains.attachments import service as attachments
+from chengxin.domains.attachments.forms import upload_form_files
+from chengxin.domains.attachments.models import Attachment
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.commitments import service as commitments
 from chengxin.domains.notifications import service as notifications
@@ -51,6 +54,11 @@ def _record(session: Session, actor: Actor, record_id: int) -> RecordOut | None:
         return get_visible(session, actor=actor, record_id=record_id)
     except NotFound:
         return None
+
+
+def _attachments(session: Session, app: RepairApplication) -> list[Attachment]:
+    """The files filed with the application (download links: GET /api/v1/attachments/{id}, cookie session)."""
+    return attachments.linked(session, object_type="repair_application", object_id=app.id)
 
 
 def _type_names(session: Session) -> dict[str, str]:
@@ -118,12 +126,15 @@ def apply(
     statement: Annotated[str, Form(max_length=4000)] = "",
     evidence_kind: Annotated[list[str] | None, Form()] = None,
     evidence_description: Annotated[list[str] | None, Form()] = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    own_subject_id(actor)
+    subject_id = own_subject_id(actor)
     pairs = zip(evidence_kind or [], evidence_description or [], strict=False)
     evidence = tuple((k.strip(), d.strip()) for k, d in pairs if k.strip() and d.strip())
     try:
-        app = service.apply(session, actor=actor, application=service.Application(record_id, statement, evidence))
+        ids = upload_form_files(request, session, actor=actor, subject_id=subject_id, files=files)
+        application = service.Application(record_id, statement, evidence, ids)
+        app = service.apply(session, actor=actor, application=application)
     except DomainError as err:
         session.rollback()
         form = {"statement": statement, "evidence": dict(evidence)}
@@ -138,6 +149,7 @@ def my_repair(application_id: PathId, request: Request, session: DB, actor: Read
     ctx = {
         "a": ApplicationOut.of(app, legal_today()),
         "record": _record(session, actor, app.record_id),
+        "attachments": _attachments(session, app),
         "evidence_names": rules.default_policy().evidence,
         "type_names": _type_names(session),
         "unread": notifications.unread_count(session, subject_id),
@@ -172,6 +184,7 @@ def _admin_detail(
     ctx = {
         "a": ApplicationOut.of(app, legal_today()),
         "record": _record(session, actor, app.record_id),
+        "attachments": _attachments(session, app),
         "evidence_names": rules.default_policy().evidence,
         "type_names": _type_names(session),
         "may_decide": _may_decide(actor, app),
