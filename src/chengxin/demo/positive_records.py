@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chengxin.demo import names_data as nd
+from chengxin.demo import positive_texts as pt
 from chengxin.demo import record_texts as rt
 from chengxin.demo.record_base import INDEFINITE, RecordBase, _Subject
 from chengxin.domains.catalog.rules import add_months
@@ -68,7 +69,7 @@ class PositiveRecords(RecordBase):
 
     def title(self, s: _Subject) -> None:
         decided = self.decided(recent=False)
-        title, series, senior = self.pick(rt.TITLES)
+        title, series, senior = self.pick(pt.TITLES)
         city, _ = self.place(s.division)
         payload = {
             "title": title,
@@ -81,7 +82,7 @@ class PositiveRecords(RecordBase):
     def honour(self, s: _Subject, type_code: str, decided: date | None = None) -> None:
         decided = decided or self.decided(recent=False)
         city, _ = self.place(s.division)
-        options = rt.VOLUNTEER_HONOURS if type_code == "volunteer_honour" else rt.MODEL_CITIZEN_HONOURS
+        options = pt.VOLUNTEER_HONOURS if type_code == "volunteer_honour" else pt.MODEL_CITIZEN_HONOURS
         title, awarded_by = self.pick(options)
         payload: dict[str, Any] = {
             "title": title.format(city=city.name),
@@ -90,7 +91,7 @@ class PositiveRecords(RecordBase):
         if type_code == "volunteer_honour":
             payload["service_hours"] = self.rng.randrange(100, 3000, 10)
         else:
-            payload["deed"] = self.pick(rt.GOOD_DEEDS).format(amount=self.money(500, 20_000))
+            payload["deed"] = self.pick(pt.GOOD_DEEDS).format(amount=self.money(500, 20_000))
         self.add("civilisation", s, type_code, decided, payload)
 
     def positives_for_legal(self, s: _Subject, clean: bool) -> None:
@@ -101,14 +102,14 @@ class PositiveRecords(RecordBase):
             for _ in range(1 if self.rng.random() < 0.8 else 2):
                 self.licence(s, self.pick(specific) if specific and self.rng.random() < 0.7 else self.pick(kinds))
         if clean and self.rng.random() < 0.03:
-            options = [c for c in rt.COMMENDATIONS if c[1] in s.tags]
+            options = [c for c in pt.COMMENDATIONS if c[1] in s.tags]
             source, _, title, awarded_by = self.pick(options)
             self.commendation(s, source, title, awarded_by)
 
     def positives_for_natural(self, s: _Subject, clean: bool) -> None:
         p_qual = 0.7 if "practitioner" in s.tags else 0.3 if "carrier" in s.tags else 0.08
         if self.rng.random() < p_qual:
-            options = [q for q in rt.QUALIFICATIONS if q[1] in s.tags]
+            options = [q for q in pt.QUALIFICATIONS if q[1] in s.tags]
             self.qualification(s, self.pick(options))
         if self.rng.random() < (0.4 if "practitioner" in s.tags else 0.06):
             self.title(s)

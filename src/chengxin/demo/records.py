@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from chengxin.demo import names_data as nd
+from chengxin.demo import positive_texts as pt
 from chengxin.demo import record_texts as rt
 from chengxin.demo.positive_records import PositiveRecords
 from chengxin.demo.province import Province, _make_uscc
@@ -328,7 +329,7 @@ class _RecordGenerator(PositiveRecords):
             self._unpaid_utility_fees(person, self.decided(min_days=40, max_days=50), False, months=3)
             # a volunteer honour is published for three years: this one, from four years ago, has ended
             self.honour(person, "volunteer_honour", self.decided(min_days=4 * 365, max_days=4 * 365 + 60))
-            item = next(q for q in rt.QUALIFICATIONS if q[2].startswith("育婴员"))
+            item = next(q for q in pt.QUALIFICATIONS if q[2].startswith("育婴员"))
             self.qualification(person, item, self.decided(min_days=780, max_days=820))
 
     def unmatched(self, count: int) -> None:

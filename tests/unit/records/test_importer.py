@@ -12,8 +12,8 @@ import pytest
 
 from chengxin.domains.catalog import rules as catalog_rules
 from chengxin.domains.records import importer as im
+from chengxin.domains.records import multiparty, sheets
 from chengxin.domains.records import service as record_service
-from chengxin.domains.records import sheets
 from chengxin.domains.records.rules import Party, RecordRejected
 from chengxin.errors import UnusableInput
 from chengxin.security.crypto import PiiCipher
@@ -194,7 +194,7 @@ def test_documents_naming_several_parties() -> None:
         (9, {"penalty_document_no": "D", "record_id": "own-1", "uscc": "1"}),
         (10, {"penalty_document_no": "D", "record_id": "own-2", "uscc": "2"}),
     ]
-    assert sheets.multi_party_documents(rows) == {"A", "C"}
+    assert multiparty.multi_party_documents(rows) == {"A", "C"}
 
 
 def _items(rows: list[dict[str, str]]) -> list[record_service.Item]:
@@ -211,13 +211,13 @@ def _items(rows: list[dict[str, str]]) -> list[record_service.Item]:
 def test_multi_party_record_ids_name_the_party_but_never_a_persons_number() -> None:
     person = {"name": "李四", "kind": "自然人", "id_type": "身份证", "id_number": RIC}
     items = _items([PENALTY_ROW, {**PENALTY_ROW, **person}, {**PENALTY_ROW, "penalty_document_no": "other"}])
-    kept, rejected = sheets.apply_multi_party(items, {"宁市监罚〔2026〕8号"}, CIPHER)
+    kept, rejected = multiparty.apply_multi_party(items, {"宁市监罚〔2026〕8号"}, CIPHER)
     ids = [it.prepared.values["source_record_id"] for it in kept]
     assert not rejected and ids[0] == f"宁市监罚〔2026〕8号#{USCC}" and ids[2] == "other"
     assert ids[1].startswith("宁市监罚〔2026〕8号#p") and RIC not in ids[1] and RIC[-6:] not in ids[1]
     again = _items([{**PENALTY_ROW, **person}])
     assert (
-        sheets.apply_multi_party(again, {"宁市监罚〔2026〕8号"}, CIPHER)[0][0].prepared.values["source_record_id"]
+        multiparty.apply_multi_party(again, {"宁市监罚〔2026〕8号"}, CIPHER)[0][0].prepared.values["source_record_id"]
         == ids[1]
     )
 

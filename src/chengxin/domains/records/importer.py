@@ -29,6 +29,7 @@ from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog, Publicity
 from chengxin.domains.records import service as record_service
 from chengxin.domains.records.matching import Identity
+from chengxin.domains.records.multiparty import PARTY_FIELDS, apply_multi_party, multi_party_documents
 from chengxin.domains.records.rules import (
     OWN_VALUES,
     Party,
@@ -38,16 +39,7 @@ from chengxin.domains.records.rules import (
     publicity_values,
     type_values,
 )
-from chengxin.domains.records.sheets import (
-    ALIASES,
-    PARTY_FIELDS,
-    Rejection,
-    RowMapper,
-    apply_multi_party,
-    detect_type,
-    multi_party_documents,
-    open_file,
-)
+from chengxin.domains.records.sheets import ALIASES, Rejection, RowMapper, detect_type, open_file
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_uscc
 from chengxin.errors import DomainError, InvalidInput, UnusableInput
 from chengxin.security.actor import ANONYMOUS, Actor
