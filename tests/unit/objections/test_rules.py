@@ -72,3 +72,11 @@ def test_policy_errors() -> None:
                             "source_decide_working_days": 5, "reasons": {}})  # fmt: skip
     with pytest.raises(rules.PolicyError):
         rules.parse_policy({"mark_working_days": -1, "reasons": {"x": {"handler": "centre"}}})
+
+
+def test_which_records_may_be_objected_to() -> None:
+    assert rules.may_object(is_current=True, record_status="active", open_objection=False)
+    assert not rules.may_object(is_current=False, record_status="active", open_objection=False)
+    assert not rules.may_object(is_current=True, record_status="active", open_objection=True)
+    for status in ("under_objection", "expired", "revoked", "repaired"):
+        assert not rules.may_object(is_current=True, record_status=status, open_objection=False)

@@ -117,3 +117,13 @@ def test_eligible_from_is_never_before_the_minimum_period_and_eligible_means_fro
     assert e.eligible == (today >= repairable)
     if e.eligible:
         assert e.eligible_from == today
+
+
+def test_who_decides_an_application() -> None:
+    kw = {"organisation_id": 7, "decider_org_id": 7}
+    assert rules.may_decide(status="submitted", decider="source", role="department", **kw)[0]
+    assert not rules.may_decide(status="submitted", decider="source", role="department", organisation_id=8,
+                                decider_org_id=7)[0]  # fmt: skip
+    assert not rules.may_decide(status="submitted", decider="source", role="credit_centre", **kw)[0]
+    assert rules.may_decide(status="submitted", decider="centre", role="credit_centre", **kw)[0]
+    assert rules.may_decide(status="approved", decider="source", role="department", **kw) == (False, "repair_decided")

@@ -5,18 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, delete, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.calendar import models, rules
+from chengxin.domains.subjects import service as subject_service
 from chengxin.errors import UnusableInput
 from chengxin.security import audit
 from chengxin.security.actor import Actor
-
-LEGAL_TZ = ZoneInfo("Asia/Shanghai")
 
 # The calendar in force, known by the database and the count and latest load time of its loaded
 # years: a load changes the key, so every process sees it at the next look-up.
@@ -45,8 +43,8 @@ class LoadResult:
 
 
 def legal_today() -> date:
-    """Today's date where legal deadlines are counted (Asia/Shanghai)."""
-    return datetime.now(LEGAL_TZ).date()
+    """Today's date where legal deadlines are counted (Asia/Shanghai): the subjects service's."""
+    return subject_service.legal_today()
 
 
 def _in_years(years: frozenset[int]) -> ColumnElement[bool]:

@@ -152,3 +152,9 @@ def has_standing(*, role: str, actor_subject_id: int | None, record_subject_id: 
     if role == "subject":
         return actor_subject_id == record_subject_id
     return role == "credit_centre"
+
+
+def may_object(*, is_current: bool, record_status: str, open_objection: bool) -> bool:
+    """Whether a record can be objected to now: its current version, published (active), with no
+    objection still open on it."""
+    return is_current and record_status == "active" and not open_objection

@@ -25,7 +25,7 @@ from chengxin.domains.objections import rules
 from chengxin.domains.objections.models import Objection
 from chengxin.domains.objections.rules import Handler, ObjectionStatus, Outcome
 from chengxin.domains.records import versions
-from chengxin.domains.records.rules import LIVE, Status
+from chengxin.domains.records.rules import Status
 from chengxin.domains.subjects.service import legal_today
 from chengxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chengxin.security import audit
@@ -72,7 +72,7 @@ def file_objection(session: Session, *, actor: Actor, filing: Filing, today: dat
     if open_one is not None:
         raise Conflict(f"objection {open_one} on this record is still open", code="objection_open",
                        message_zh="该记录已有未办结的异议", extra={"open_objection_id": open_one})  # fmt: skip
-    if rec.status not in LIVE or rec.status == Status.under_objection:
+    if not rules.may_object(is_current=rec.is_current, record_status=rec.status, open_objection=False):
         raise Conflict(f"a {rec.status} record is not published; nothing to object to", code="record_not_published")
     handler = rules.route(policy, filing.reason_kind)
     due = rules.deadlines_at_filing(policy, handler, today, _add(session))

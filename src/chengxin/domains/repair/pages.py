@@ -169,11 +169,13 @@ def queue(request: Request, session: DB, actor: Reviewer, status: Literal["open"
 
 def _may_decide(actor: Actor, app: RepairApplication) -> bool:
     """Whether the form to decide is offered (the service checks again when it is sent)."""
-    if app.status != rules.RepairStatus.submitted:
-        return False
-    if app.decider == rules.Decider.centre:
-        return str(actor.role) == "credit_centre"
-    return str(actor.role) == "department" and actor.organisation_id == app.decider_org_id
+    return rules.may_decide(
+        status=app.status,
+        decider=app.decider,
+        role=str(actor.role),
+        organisation_id=actor.organisation_id,
+        decider_org_id=app.decider_org_id,
+    )[0]
 
 
 def _admin_detail(

@@ -212,3 +212,15 @@ def missing_for_application(elig: Eligibility, evidence_given: Iterable[str], co
     if elig.commitment_required and not commitment_signed:
         out.append(Reason("commitment_missing", "请先签署信用修复承诺书"))
     return out
+
+
+def may_decide(
+    *, status: str, decider: str, role: str, organisation_id: int | None, decider_org_id: int | None
+) -> tuple[bool, str]:
+    """Whether this actor decides the application now: (allowed, error code when not). The
+    credit centre decides the types it decides; the record's source department the others."""
+    if status != RepairStatus.submitted:
+        return False, "repair_decided"
+    if decider == Decider.centre:
+        return role == "credit_centre", "not_the_deciding_organisation"
+    return (role == "department" and organisation_id == decider_org_id), "not_the_deciding_organisation"

@@ -158,13 +158,14 @@ def claim_decision(
 ) -> RepairApplication:
     """The deciding organisation takes the decision (once; of two at once exactly one wins)."""
     app = get(session, application_id)
-    if app.status != RepairStatus.submitted:
-        raise Conflict("the application has already been decided", code="repair_decided", message_zh="该申请已办结")
-    role = str(actor.role)
-    mine = role == "credit_centre" if app.decider == Decider.centre else (
-        role == "department" and actor.organisation_id == app.decider_org_id)  # fmt: skip
-    if not mine:
-        raise PermissionDenied("another organisation decides this application", code="not_the_deciding_organisation",
+    allowed, code = rules.may_decide(
+        status=app.status, decider=app.decider, role=str(actor.role), organisation_id=actor.organisation_id,
+        decider_org_id=app.decider_org_id,
+    )  # fmt: skip
+    if not allowed and code == "repair_decided":
+        raise Conflict("the application has already been decided", code=code, message_zh="该申请已办结")
+    if not allowed:
+        raise PermissionDenied("another organisation decides this application", code=code,
                                message_zh="该申请不由贵单位审核")  # fmt: skip
     if not reasons.strip():
         raise InvalidInput("a decision states its reasons", code="missing_reasons", message_zh="请填写审核意见")

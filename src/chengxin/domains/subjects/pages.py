@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.commitments import service as commitment_service
+from chengxin.domains.objections import rules as objection_rules
 from chengxin.domains.objections import service as objection_service
 from chengxin.domains.objections.schemas import ObjectionOut
 from chengxin.domains.records.files import credit_file
@@ -63,6 +64,10 @@ def profile(
         ctx["open_objections"] = open_by_key
         ctx["decided_objections"] = {o.result_record_id or o.record_id: o for o in objections if o.decided_on}
         ctx["objectable"] = {
-            r.id for r in records if r.is_current and r.status == "active" and r.record_key not in open_by_key
+            r.id
+            for r in records
+            if objection_rules.may_object(
+                is_current=r.is_current, record_status=r.status, open_objection=r.record_key in open_by_key
+            )
         }
     return render(request, "subject.html", ctx)
