@@ -39,7 +39,7 @@ def role_tokens(session: Session, *, subject_id: int | None) -> dict[Role, str]:
     dept = accounts.create_organisation(
         session, actor=actor, kind="department", name="测试市场监管局", sector="market_regulation"
     )
-    plat = accounts.create_organisation(session, actor=actor, kind="platform", name="测试电商平台")
+    plat = accounts.create_organisation(session, actor=actor, kind="platform", name="测试电商平台", code="P1")
     tokens: dict[Role, str] = {}
     for role in Role:
         if role is Role.public:

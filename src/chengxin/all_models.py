@@ -7,8 +7,19 @@ from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import EvaluationState
+from chengxin.domains.market.models import (
+    AccountLink,
+    Item,
+    MarketAccount,
+    Order,
+    PricePoint,
+    TrackingEvent,
+    TrafficEvent,
+    Waybill,
+)
 from chengxin.domains.notifications.models import Notification
 from chengxin.domains.objections.models import Objection
+from chengxin.domains.ratings.models import CreditPoints, PairPoints, Rating, RatingChain, RatingFlag, RatingReply
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.repair.models import RepairApplication
 from chengxin.domains.subjects.models import Subject, SubjectRole
@@ -18,6 +29,7 @@ from chengxin.jobs import JobRun
 from chengxin.security.audit import AuditEntry
 
 __all__ = [
+    "AccountLink",
     "ApiToken",
     "Attachment",
     "AttachmentLink",
@@ -28,19 +40,32 @@ __all__ = [
     "CatalogVersion",
     "Commitment",
     "CommitmentBreach",
+    "CreditPoints",
     "CreditRecord",
     "EvaluationState",
     "IdentityVerification",
+    "Item",
     "JobRun",
+    "MarketAccount",
     "Notification",
     "Objection",
+    "Order",
     "Organisation",
     "OutboxEvent",
+    "PairPoints",
+    "PricePoint",
+    "Rating",
+    "RatingChain",
+    "RatingFlag",
+    "RatingReply",
     "RegistryEntry",
     "RepairApplication",
     "Subject",
     "SubjectRole",
+    "TrackingEvent",
+    "TrafficEvent",
     "UnmatchedRecord",
     "User",
+    "Waybill",
     "WebSession",
 ]

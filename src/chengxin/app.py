@@ -30,6 +30,8 @@ from chengxin.domains.commitments.router import router as commitments_router
 from chengxin.domains.notifications.pages import pages as notification_pages
 from chengxin.domains.objections.pages import pages as objection_pages
 from chengxin.domains.objections.router import router as objections_router
+from chengxin.domains.ratings.pages import pages as rating_pages
+from chengxin.domains.ratings.router import router as ratings_router
 from chengxin.domains.reconciliation.pages import pages as reconciliation_pages
 from chengxin.domains.reconciliation.router import router as reconciliation_router
 from chengxin.domains.records.router import router as records_router
@@ -137,9 +139,10 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     metrics = public_metrics if settings.metrics_public else metrics_router
     routers = [ops_router, metrics, accounts_router, subjects_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
-    routers += [reconciliation_router, objections_router, repair_router, attachments_router, records_router]
+    routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
+    routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
-    routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages]
+    routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
     for r in routers:
         app.include_router(r)
 

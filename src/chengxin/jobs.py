@@ -5,7 +5,8 @@ whether today's runs are done); ``chengxin jobs run`` runs them from cron instea
 inserting a (job, day) row, so with several workers or servers exactly one runs each job per day.
 
 Jobs so far: ``records.expire`` — the publicity job (stop publishing records whose period ended);
-``deadlines.check`` — log overdue objections and repair applications, and a missing calendar.
+``deadlines.check`` — log overdue objections and repair applications, and a missing calendar;
+``ratings.defaults`` — default ratings for orders whose rating window lapsed (默认评价).
 """
 
 from __future__ import annotations
@@ -56,9 +57,22 @@ def _deadlines(db: Database, actor: Actor, day: date) -> dict[str, Any]:
     return summary
 
 
+def _rating_defaults(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Default ratings (默认评价) for the orders whose rating window lapsed by yesterday's end."""
+    from datetime import timedelta
+
+    from chengxin.domains.ratings.defaults import apply_defaults
+    from chengxin.domains.ratings.rules import load_rules
+
+    with unit_of_work(db) as session:
+        given = apply_defaults(session, day - timedelta(days=1), policy=load_rules(), now=utcnow(), actor=actor)
+    return {"given": given}
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
+    "ratings.defaults": _rating_defaults,
 }
 
 

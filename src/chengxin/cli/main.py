@@ -8,6 +8,7 @@ from chengxin.cli import accounts, audit, db, demo, records, subjects
 from chengxin.cli import catalog as catalog_cli
 from chengxin.cli import deadlines as deadlines_cli
 from chengxin.cli import jobs as jobs_cli
+from chengxin.cli import market as market_cli
 
 app = typer.Typer(
     help="Chengxin 诚信 — credit-information platform.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -22,6 +23,8 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(catalog_cli.app, name="catalog")
 app.add_typer(jobs_cli.app, name="jobs")
 app.add_typer(deadlines_cli.app, name="deadlines")
+app.add_typer(market_cli.app, name="market")
+app.add_typer(market_cli.ratings_app, name="ratings")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

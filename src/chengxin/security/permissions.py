@@ -48,6 +48,8 @@ class Permission(StrEnum):
     repair_decide = "repair:decide"  # decide repair applications (the record's source or the centre)
     attachments_upload = "attachments:upload"  # upload materials (the subject for itself; the centre for it)
     attachments_read = "attachments:read"  # read materials (each sees what it may: see attachments/service.py)
+    market_import = "market:import"  # send marketplace data (batch API; the CLI is the operator's)
+    ratings_report = "ratings:report"  # a platform reports rating changes, replies and malicious-review flags
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -70,7 +72,17 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.attachments_read,
         }
     ),
-    Role.platform: frozenset({P.public_read, P.subjects_read, P.subjects_create, P.verification_run, P.records_submit}),
+    Role.platform: frozenset(
+        {
+            P.public_read,
+            P.subjects_read,
+            P.subjects_create,
+            P.verification_run,
+            P.records_submit,
+            P.market_import,
+            P.ratings_report,
+        }
+    ),
     Role.department: frozenset(
         {
             P.public_read,

@@ -1,0 +1,88 @@
+"""Moving Polars frames in and out of the database fast, in the caller's transaction.
+
+``insert_frame``: ``COPY … FROM STDIN (FORMAT csv)`` fed by Polars' own CSV writer on PostgreSQL;
+one ``executemany`` of ready-formatted tuples on SQLite (times as SQLAlchemy's SQLite dialect stores
+them, ``YYYY-MM-DD HH:MM:SS.ffffff`` in UTC). ``fetch_frame`` reads the rows whose key is among some
+values back as a typed frame, so an import can tell new rows from unchanged and changed ones.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Sequence
+from typing import Any
+
+import polars as pl
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.db import _column_defaults
+from chengxin.domains.records.matching import among
+
+CHUNK = 20_000  # values per lookup query
+
+
+def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
+    if frame.is_empty():
+        return
+    defaults = _column_defaults(table, set(frame.columns))
+    frame = frame.with_columns([pl.lit(v).alias(k) for k, v in defaults.items()])
+    cols = list(frame.columns)
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        buf = io.BytesIO()
+        frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f%z", null_value="")
+        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
+        return
+    sqlite_ready = frame.with_columns(
+        [
+            pl.col(c).dt.convert_time_zone("UTC").dt.strftime("%Y-%m-%d %H:%M:%S.%6f")
+            for c, t in frame.schema.items()
+            if isinstance(t, pl.Datetime)
+        ]
+        + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
+    )
+    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    raw.cursor().executemany(sql, sqlite_ready.iter_rows())
+
+
+def fetch_frame(
+    session: Session, table: Table, key: str, values: Collection[Any], columns: Sequence[str], schema: dict[str, Any]
+) -> pl.DataFrame:
+    """The stored rows whose ``key`` is among ``values``: ``columns`` typed by ``schema``."""
+    model_col = table.c[key]
+    rows: list[tuple[Any, ...]] = []
+    values = list(values)
+    for i in range(0, len(values), CHUNK):
+        part = values[i : i + CHUNK]
+        stmt = select(*[table.c[c] for c in columns]).where(among(session, model_col, part))  # type: ignore[arg-type]
+        rows.extend(tuple(r) for r in session.execute(stmt))
+    return pl.DataFrame(rows, schema={c: schema[c] for c in columns}, orient="row")
+
+
+def existing_values(session: Session, table: Table, key: str, values: Collection[Any]) -> set[Any]:
+    """Which of ``values`` are stored in ``table.key``."""
+    out: set[Any] = set()
+    values = list(values)
+    for i in range(0, len(values), CHUNK):
+        part = values[i : i + CHUNK]
+        out.update(session.scalars(select(table.c[key]).where(among(session, table.c[key], part))))  # type: ignore[arg-type]
+    return out
+
+
+def update_frame(session: Session, table: Table, key: str, frame: pl.DataFrame) -> None:
+    """Overwrite the stored rows with these (changed rows: few, one statement each)."""
+    if frame.is_empty():
+        return
+    cols = [c for c in frame.columns if c != key]
+    stmt = update(table).where(table.c[key] == _bind(key)).values({c: _bind(c) for c in cols})
+    session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in frame.iter_rows(named=True)])
+
+
+def _bind(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(f"b_{name}")
