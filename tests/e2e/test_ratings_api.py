@@ -3,15 +3,22 @@ rating history, the one allowed change, replies, malicious-review flags, and the
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
+from chengxin.domains.subjects import service as subject_service
+from chengxin.domains.subjects.schemas import LegalSubjectIn
+from chengxin.security.actor import cli_actor
 from chengxin.security.audit import AuditEntry
+from chengxin.security.crypto import cipher
 from chengxin.security.permissions import Role
 from tests.e2e.conftest import Env
+from tests.factories import make_uscc
 from tests.market_data import T0, order, rating, shop
 
 
@@ -117,3 +124,21 @@ def test_a_delete_is_refused_and_audited(env: Env, db: Database) -> None:
             .order_by(AuditEntry.seq)
         ).all()
     assert [tuple(e) for e in entries] == [("R1", "public"), ("R1", "platform"), ("R1", "credit_centre")]
+
+
+def test_a_seller_account_is_linked_to_its_registered_subject(env: Env, settings: Settings, db: Database) -> None:
+    uscc = make_uscc(random.Random(5))
+    with unit_of_work(db) as s:
+        subject = subject_service.create_subject(
+            s,
+            actor=cli_actor("tests"),
+            data=LegalSubjectIn(kind="legal", name="某某网店有限公司", uscc=uscc),
+            cipher=cipher(settings),
+        )
+    t = _tables()
+    t["accounts"][0]["subject_id"] = uscc
+    body = _batch(env, t).json()
+    assert body["summary"]["tables"]["accounts"]["linked"] == 1
+    assert env.client.get("/api/v1/merchants/S1/credit").json()["subject_id"] == subject.id
+    page = env.client.get(f"/subjects/{subject.id}", headers={"accept": "text/html"})
+    assert 'href="/merchants/S1"' in page.text

@@ -78,6 +78,24 @@ def confirm_organisation(
     return org
 
 
+def set_organisation_code(session: Session, *, actor: Actor, organisation_id: int, code: str) -> Organisation:
+    """Give an organisation its own code — for a platform, the ``platform_id`` its data carries."""
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(
+            f"no organisation with id {organisation_id}", code="organisation_not_found", message_zh="未找到该机构"
+        )
+    if org.code != code:
+        org.code = code
+        detail = {"name": org.name, "code": code}
+        audit.record(
+            session,
+            actor,
+            audit.Event("organisation.code", object_type="organisation", object_id=org.id, detail=detail),
+        )
+    return org
+
+
 def find_organisation(session: Session, name: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.name == name))
 

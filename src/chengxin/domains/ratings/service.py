@@ -308,3 +308,26 @@ def flag(session: Session, actor: Actor, rating_id: str, *, platform_id: str, re
 def refuse_delete(session: Session, actor: Actor, rating_id: str) -> None:
     """A DELETE of a rating: refused, and the attempt is audited (电子商务法 §39: reviews may not be deleted)."""
     audit.record(session, actor, audit.Event("rating.delete_refused", object_type="rating", object_id=rating_id))
+
+
+@dataclass
+class Shop:
+    account_id: str
+    platform_id: str
+    points: int
+    level: rules.Level
+
+
+def shops_of_subject(session: Session, subject_id: int, policy: rules.RatingRules) -> list[Shop]:
+    """The seller accounts (网店) linked to a subject, with their points and level."""
+    accounts = session.scalars(
+        select(MarketAccount)
+        .where(MarketAccount.subject_id == subject_id, MarketAccount.role == "seller")
+        .order_by(MarketAccount.platform_id, MarketAccount.account_id)
+    )
+    out = []
+    for a in accounts:
+        kept = session.get(CreditPoints, (a.account_id, "seller"))
+        points = kept.points if kept is not None else 0
+        out.append(Shop(a.account_id, a.platform_id, points, policy.level_for(points)))
+    return out

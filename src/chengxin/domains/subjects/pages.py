@@ -12,6 +12,8 @@ from chengxin.domains.commitments import service as commitment_service
 from chengxin.domains.objections import rules as objection_rules
 from chengxin.domains.objections import service as objection_service
 from chengxin.domains.objections.schemas import ObjectionOut
+from chengxin.domains.ratings import rules as rating_rules
+from chengxin.domains.ratings import service as rating_service
 from chengxin.domains.records.files import credit_file
 from chengxin.domains.subjects import service
 from chengxin.domains.subjects.schemas import SearchResult
@@ -54,6 +56,7 @@ def profile(
     file = credit_file(session, actor=actor, subject_id=subject.id, cipher=st.cipher)
     commitments = commitment_service.list_for_subject(session, actor=actor, subject_id=subject.id)
     ctx: dict[str, Any] = {"s": file.subject, "file": file, "commitments": commitments}
+    ctx["shops"] = rating_service.shops_of_subject(session, subject.id, rating_rules.load_rules())
     if file.view == "self":
         # The subject's own file: which records it may object to, which are under objection (异议处理中)
         # and which are the result of a decided objection.
