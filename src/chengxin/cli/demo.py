@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -15,6 +17,7 @@ def demo(
     serve_site: bool = typer.Option(True, "--serve/--no-serve", help="serve the site when the data is loaded"),
     enterprises: int = typer.Option(4000, help="legal persons to generate"),
     persons: int = typer.Option(2000, help="natural persons to generate"),
+    orders: int = typer.Option(200_000, help="marketplace orders to generate (0: no marketplace)"),
     seed: int = typer.Option(2026, help="generator seed (same seed, same province)"),
     reset: bool = typer.Option(False, help="delete the SQLite database first"),
     host: str = typer.Option("127.0.0.1"),
@@ -47,6 +50,37 @@ def demo(
         task = progress.add_task("subjects", total=total)
         summary = load_province(db, settings, province, tick=lambda n: progress.update(task, completed=n))
         progress.update(task, completed=total)
+    market = None
+    if orders > 0:
+        from chengxin.demo.marketplace import load_market
+        from chengxin.domains.subjects.service import legal_today
+
+        with Progress(
+            TextColumn("导入交易数据 {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=as_json,
+        ) as progress:
+            tasks: dict[str, Any] = {}
+
+            def tick(table: str, done: int, total_rows: int) -> None:
+                if table not in tasks:
+                    tasks[table] = progress.add_task(table, total=total_rows)
+                progress.update(tasks[table], completed=done)
+
+            market = load_market(
+                db,
+                settings,
+                province,
+                today=legal_today(),
+                orders=orders,
+                progress=tick,
+                note=None if as_json else console.print,
+            )
+        if market.platform_token:
+            summary.tokens["platform"] = market.platform_token
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -56,6 +90,7 @@ def demo(
         "commitments": {"signed": summary.commitments.signed, "breached": summary.commitments.breached},
         "objections": {"filed": summary.objections.objections, "decided": summary.objections.decided},
         "repairs": {"applied": summary.objections.repairs, "approved": summary.objections.repaired},
+        "marketplace": None if market is None else {**market.imported, "default_ratings": market.default_ratings},
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -76,5 +111,7 @@ def demo(
             console.print(line, highlight=False, soft_wrap=True)
         console.print(summary.commitments.line(), highlight=False)
         console.print(summary.objections.line(), highlight=False)
+        if market is not None:
+            console.print(market.line(), highlight=False)
     if serve_site:
         serve(host=host, port=port, workers=None)

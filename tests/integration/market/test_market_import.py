@@ -264,3 +264,45 @@ def test_caps_and_the_same_item_rule_on_imported_ratings(db: Database, tmp_path:
     assert credit.points == expected.points == 2
     assert (credit.good, credit.window_total, credit.window_good) == (10, 9, 9)
     assert credit.dsr() == {"dsr_description": 5.0, "dsr_service": 4.0, "dsr_logistics": 3.0}
+
+
+def test_rows_without_an_id_are_told_apart_by_their_whole_key(db: Database, tmp_path: Path) -> None:
+    """Traffic rows of a shop's front page have no item: each is still a row of its own."""
+    t = shop()
+    t["traffic"] = [
+        {
+            "visitor_id": "V1",
+            "seller_account_id": "S1",
+            "item_id": None,
+            "event_time": T0 + timedelta(minutes=m),
+            "event_type": "view",
+            "ip": None,
+            "device": None,
+        }
+        for m in range(3)
+    ] + [
+        {
+            "visitor_id": "V1",
+            "seller_account_id": "S1",
+            "item_id": "S1-I1",
+            "event_time": T0,
+            "event_type": "view",
+            "ip": "1.2.3.4",
+            "device": "d1",
+        }
+    ]
+    folder = write(tmp_path / "a", t)
+    assert _run(db, folder).tables["traffic"].inserted == 4
+    again = _run(db, folder).tables["traffic"]
+    assert (again.inserted, again.unchanged) == (0, 4)
+
+
+def test_an_id_twice_in_one_file_keeps_the_later_row_and_reports_the_earlier(db: Database, tmp_path: Path) -> None:
+    t = shop()
+    t["items"].append({**t["items"][0], "list_price_fen": 6000})
+    result = _run(db, write(tmp_path / "a", t))
+    assert [(r.table, r.row, r.code) for r in result.rejections] == [("items", 2, "duplicate_key")]
+    s = result.tables["items"]
+    assert (s.read, s.inserted, s.rejected) == (3, 2, 1)
+    with unit_of_work(db, readonly=True) as session:
+        assert session.scalar(text("SELECT list_price_fen FROM market_items WHERE item_id = 'S1-I1'")) == 6000

@@ -100,18 +100,21 @@ class MarketImport:
 
 
 def _row_key(frame: pl.DataFrame, spec: contract.TableSpec) -> pl.Series:
+    """A row's identity when it has no id: a hash of its natural key (a missing value is a value too)."""
     parts = [
-        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ") if isinstance(frame.schema[c], pl.Datetime) else pl.col(c)
+        (pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.6fZ") if isinstance(frame.schema[c], pl.Datetime) else pl.col(c))
+        .cast(pl.String)
+        .fill_null("\x00")
         for c in spec.key
     ]
-    joined = frame.select(pl.concat_str(parts, separator="\x1f", ignore_nulls=False).fill_null("")).to_series()
+    joined = frame.select(pl.concat_str(parts, separator="\x1f")).to_series()
     return pl.Series("row_key", [hashlib.sha1(v.encode()).hexdigest() for v in joined], dtype=pl.String)
 
 
 def _stored_shape(name: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The chunk's valid rows in the columns of its table."""
+    """The chunk's valid rows in the columns of its table (and ``_row``)."""
     spec = contract.TABLES[name]
-    data = frame.select(spec.names)
+    data = frame.select(["_row", *spec.names])
     if name == "accounts":
         data = data.rename({"subject_id": "uscc"})
     if name == "orders":
@@ -136,7 +139,6 @@ def _land(session: Session, name: str, data: pl.DataFrame, summary: TableSummary
     model = MODELS[name]
     table = table_of(model)
     key = "row_key" if "row_key" in data.columns else contract.TABLES[name].key[0]
-    data = data.unique(subset=[key], keep="last", maintain_order=True)
     compare = [c for c in data.columns if c != key and c not in ("subject_id",)]
     stored = fetch_frame(session, table, key, data[key].to_list(), [key, *compare], dict(data.schema))
     if name == "accounts":
@@ -197,8 +199,16 @@ def _chunk(
         result.rejections.extend(Rejection(name, r.row, r.key, r.code, r.detail) for r in taken.refused)
         return
     good = frame.filter(pl.col("_error").is_null())
-    if not good.is_empty():
-        _land(session, name, _stored_shape(name, good), summary)
+    if good.is_empty():
+        return
+    shaped = _stored_shape(name, good)
+    identity = "row_key" if "row_key" in shaped.columns else key
+    earlier = ~pl.col(identity).is_last_distinct()  # the same row identity again later in the chunk
+    for r in shaped.filter(earlier).iter_rows(named=True):
+        detail = f"{key} {r[key]} appears again later in the data; the later row is kept"
+        result.rejections.append(Rejection(name, int(r["_row"]), str(r[key]), "duplicate_key", detail))
+        summary.rejected += 1
+    _land(session, name, shaped.filter(~earlier).drop("_row"), summary)
 
 
 def _sources(folder: Path) -> dict[str, Path]:
