@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import file_page
-
+import market_import
 import records_import
 from common import BENCH_VAR, Target, fresh_target, loadavg, log, reused_target, save_state
 from dataset import DataSet, Probe, lookup_probes, read_rows, search_probes
@@ -25,6 +25,7 @@ from http_load import (
     service_time,
 )
 from load import LoadResult, load, maintain
+from market_import import MarketRun
 from records_import import RecordsRun
 
 IMPORT_TARGET_S = 30.0
@@ -54,6 +55,9 @@ class Plan:
     file_rate: float = 10.0  # credit-file requests per second (page and API alternating)
     file_requests: int = 400
     file_warmup: int = 40
+    market_orders: int = 1_000_000  # orders of the marketplace-import benchmark's dataset
+    credit_ratings: int = 10_000_000  # ratings of the batch credit benchmark (Polars)
+    credit_spark_ratings: int = 1_000_000  # the same pipeline on Spark local mode, compared with Polars
 
 
 @dataclass
@@ -77,6 +81,7 @@ class EngineResult:
     lookup_sweep: list[LoadRun] = field(default_factory=list)
     search_service: ServiceTime | None = None
     records: RecordsRun | None = None
+    market: MarketRun | None = None
     file: LoadRun | None = None
     file_service: ServiceTime | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
@@ -214,6 +219,11 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         res.imported = LoadResult(engine, loaded.runs[:1])
         judge_import(res)
         log(f"{engine}: import {res.verdicts['import']}")
+    if "market" in only:  # needs no subjects: on the fresh database, before the big load
+        res.market = market_import.run(target, plan.market_orders)
+        figure, goal, passed = market_import.verdict(engine, res.market)
+        res.verdicts["market"] = Verdict(figure, goal, passed)
+        log(f"{engine}: market {res.verdicts['market']}")
     if not only & {"lookup", "search", "records", "file"}:
         return res
     if not plan.reuse_db:

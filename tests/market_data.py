@@ -59,7 +59,7 @@ def order(
         "amount_fen": amount,
         "created_at": at,
         "paid_at": at + timedelta(minutes=5),
-        "shipped_at": at + timedelta(hours=3) if signed else None,
+        "shipped_at": min(at + timedelta(hours=3), signed) if signed else None,
         "signed_at": signed,
         "waybill_no": None,
         "status": status,

@@ -207,14 +207,19 @@ def read_table(path: Path, spec: TableSpec) -> tuple[pl.DataFrame, int]:
     return parse(_raw(path), spec, source=path.name)
 
 
-def parse(raw: pl.DataFrame, spec: TableSpec, *, source: str, first_row: int = 2) -> tuple[pl.DataFrame, int]:
-    missing = [c.name for c in spec.columns if c.required and c.name not in raw.columns]
+def check_columns(spec: TableSpec, columns: list[str], *, source: str) -> None:
+    """``UnusableInput`` when a required column is missing (the whole table is unusable)."""
+    missing = [c.name for c in spec.columns if c.required and c.name not in columns]
     if missing:
         raise UnusableInput(
             f"{source}: missing required column(s) {', '.join(missing)}",
             code="column_missing",
             message_zh="数据表缺少必需的列",
         )
+
+
+def parse(raw: pl.DataFrame, spec: TableSpec, *, source: str, first_row: int = 2) -> tuple[pl.DataFrame, int]:
+    check_columns(spec, raw.columns, source=source)
     frame = raw.select([pl.col(c.name) if c.name in raw.columns else pl.lit(None).alias(c.name) for c in spec.columns])
     frame = frame.with_row_index("_row", offset=first_row)
     checks: list[pl.Expr] = []

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from chengxin.bulk import bulk_gc
@@ -36,7 +36,7 @@ from chengxin.domains.market.models import (
 from chengxin.domains.market.store import fetch_frame, insert_frame, update_frame
 from chengxin.domains.ratings import intake
 from chengxin.domains.ratings import rules as rating_rules
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 from chengxin.domains.subjects.models import Subject
 from chengxin.errors import UnusableInput
 from chengxin.security import audit
@@ -129,7 +129,7 @@ def _link_subjects(session: Session, data: pl.DataFrame) -> pl.DataFrame:
     found: dict[str, int] = {}
     for i in range(0, len(usccs), 20_000):
         part = usccs[i : i + 20_000]
-        rows = session.execute(select(Subject.uscc, Subject.id).where(among(session, Subject.uscc, part)))
+        rows = session.execute(select(Subject.uscc, Subject.id).where(among_many(session, Subject.uscc, part)))
         found.update({str(u): int(i) for u, i in rows})
     ids = data["uscc"].replace_strict(found, default=None, return_dtype=pl.Int64)
     return data.with_columns(ids.alias("subject_id"))
@@ -271,6 +271,7 @@ def import_frames(
             continue
         raw, source = raws[name]
         result.tables[name] = TableSummary(name, source)
+        analyzed = 0
         for start in range(0, max(raw.height, 1), CHUNK_ROWS):
             part = raw.slice(start, CHUNK_ROWS)
             with unit_of_work(db) as session:
@@ -286,6 +287,22 @@ def import_frames(
                     actor,
                     audit.Event("market.import", object_type="market_table", object_id=name, detail=detail),
                 )
+            grown = result.tables[name].inserted
+            if db.dialect == "postgresql" and grown >= 2 * analyzed + CHUNK_ROWS // 2:
+                _analyze(db, name)
+                analyzed = grown
             if progress:
                 progress(name, min(start + CHUNK_ROWS, raw.height), raw.height)
     return result
+
+
+def _analyze(db: Database, name: str) -> None:
+    """Fresh planner statistics for a table growing fast (PostgreSQL). Without them a table that was
+    empty when last analysed is planned as tiny, and each chunk's lookups among its rows become
+    sequential scans of the whole — quadratic in the size of the import."""
+    tables = [table_of(MODELS[name]).name] if name in MODELS else []
+    if name == "ratings":
+        tables += ["ratings", "rating_chains", "credit_pair_points", "credit_points"]
+    with unit_of_work(db) as session:
+        for t in tables:
+            session.execute(text(f"ANALYZE {t}"))

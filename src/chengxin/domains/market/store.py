@@ -17,7 +17,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.db import _column_defaults
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 
 CHUNK = 20_000  # values per lookup query
 
@@ -58,7 +58,7 @@ def fetch_frame(
     values = list(values)
     for i in range(0, len(values), CHUNK):
         part = values[i : i + CHUNK]
-        stmt = select(*[table.c[c] for c in columns]).where(among(session, model_col, part))  # type: ignore[arg-type]
+        stmt = select(*[table.c[c] for c in columns]).where(among_many(session, model_col, part))  # type: ignore[arg-type]
         rows.extend(tuple(r) for r in session.execute(stmt))
     return pl.DataFrame(rows, schema={c: schema[c] for c in columns}, orient="row")
 
@@ -69,7 +69,7 @@ def existing_values(session: Session, table: Table, key: str, values: Collection
     values = list(values)
     for i in range(0, len(values), CHUNK):
         part = values[i : i + CHUNK]
-        out.update(session.scalars(select(table.c[key]).where(among(session, table.c[key], part))))  # type: ignore[arg-type]
+        out.update(session.scalars(select(table.c[key]).where(among_many(session, table.c[key], part))))  # type: ignore[arg-type]
     return out
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import table_of
 from chengxin.domains.ratings.models import Rating, RatingChain, RatingReply
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 
 GENESIS = "0" * 64
 # What a rating says (the columns a platform sends); a link also covers its identity and version.
@@ -60,7 +60,7 @@ def append(session: Session, links: list[tuple[str, dict[str, Any]]]) -> None:
     if not sellers:
         return
     heads: dict[str, tuple[int, str]] = {}
-    stmt = select(RatingChain).where(among(session, RatingChain.seller_account_id, sellers)).with_for_update()
+    stmt = select(RatingChain).where(among_many(session, RatingChain.seller_account_id, sellers)).with_for_update()
     for head in session.scalars(stmt):
         heads[head.seller_account_id] = (head.last_seq, head.head_hash)
     fresh = sellers - heads.keys()

@@ -16,7 +16,7 @@ from chengxin.domains.ratings import rules
 from chengxin.domains.ratings.intake import _new_row, _store, order_facts
 from chengxin.domains.ratings.models import Rating
 from chengxin.domains.ratings.points import Pair, refresh_pairs
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 from chengxin.security import audit
 from chengxin.security.actor import Actor, cli_actor
 
@@ -52,7 +52,7 @@ def _settle(session: Session, ids: list[str], day: date, policy: rules.RatingRul
     when: dict[tuple[str, rules.Direction], datetime] = {}
     r = table_of(Rating)
     stmt = select(r.c.order_id, r.c.direction, r.c.created_at).where(
-        among(session, Rating.order_id, ids), r.c.kind == "initial", r.c.version == 1
+        among_many(session, Rating.order_id, ids), r.c.kind == "initial", r.c.version == 1
     )
     for order_id, direction, created_at in session.execute(stmt):
         when[(order_id, rules.Direction(direction))] = created_at
@@ -82,6 +82,8 @@ def _settle(session: Session, ids: list[str], day: date, policy: rules.RatingRul
         rows.append(stored)
         pairs.add((ratee, rater, d.value))
     _store(session, rows, [])
-    session.execute(update(table_of(Order)).where(among(session, Order.order_id, ids)).values(defaults_settled=True))
+    session.execute(
+        update(table_of(Order)).where(among_many(session, Order.order_id, ids)).values(defaults_settled=True)
+    )
     refresh_pairs(session, pairs, policy)
     return len(rows)

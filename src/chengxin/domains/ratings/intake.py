@@ -23,7 +23,7 @@ from chengxin.domains.market.models import Order
 from chengxin.domains.ratings import chain, rules
 from chengxin.domains.ratings.models import Rating
 from chengxin.domains.ratings.points import Pair, refresh_pairs
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 
 CONTENT = chain.CONTENT
 FUTURE_SLACK = timedelta(days=1)
@@ -58,7 +58,7 @@ def order_facts(session: Session, order_ids: Iterable[str]) -> tuple[dict[str, r
         o.created_at,
         o.deal_at,
         o.platform_id,
-    ).where(among(session, o.order_id, list(set(order_ids))))
+    ).where(among_many(session, o.order_id, list(set(order_ids))))
     out, platforms = {}, {}
     for row in session.execute(stmt):
         out[row.order_id] = rules.OrderFacts(
@@ -82,12 +82,12 @@ def _stored(
     r = table_of(Rating)
     cols = [r.c[c] for c in (*CONTENT, "id", "rating_id", "version", "seller_account_id", "platform_id", "is_default")]
     for part in _chunks(rating_ids):
-        stmt = select(*cols).where(among(session, Rating.rating_id, part), r.c.is_current.is_(True))
+        stmt = select(*cols).where(among_many(session, Rating.rating_id, part), r.c.is_current.is_(True))
         for row in session.execute(stmt):
             current[row.rating_id] = dict(row._mapping)
     given: set[tuple[str, str, str]] = set()
     for part in _chunks(order_ids):
-        stmt2 = select(r.c.order_id, r.c.direction, r.c.kind).where(among(session, Rating.order_id, part))
+        stmt2 = select(r.c.order_id, r.c.direction, r.c.kind).where(among_many(session, Rating.order_id, part))
         given.update((a, b, c) for a, b, c in session.execute(stmt2))
     changes = _change_counts(session, [k for k in current])
     for k, n in changes.items():
@@ -102,7 +102,7 @@ def _change_counts(session: Session, rating_ids: list[str]) -> dict[str, int]:
     for part in _chunks(rating_ids):
         stmt = (
             select(Rating.rating_id, func.count())
-            .where(among(session, Rating.rating_id, part))
+            .where(among_many(session, Rating.rating_id, part))
             .group_by(Rating.rating_id)
         )
         out.update({k: int(n) - 1 for k, n in session.execute(stmt)})

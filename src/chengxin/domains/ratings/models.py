@@ -46,6 +46,7 @@ class Rating(Base):
     __table_args__ = (
         UniqueConstraint("rating_id", "version"),
         Index("ix_ratings_ratee", "ratee_account_id", "direction", "created_at"),
+        Index("ix_ratings_pair", "ratee_account_id", "rater_account_id", "direction"),
         Index("ix_ratings_order", "order_id", "direction", "kind"),
         Index("ix_ratings_chain", "seller_account_id", "chain_seq"),
     )

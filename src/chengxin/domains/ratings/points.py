@@ -14,11 +14,11 @@ from collections.abc import Collection
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from chengxin.db import table_of, utcnow
+from chengxin.db import bulk_insert, table_of, utcnow
 from chengxin.domains.market.models import Order
 from chengxin.domains.ratings import rules
 from chengxin.domains.ratings.models import CreditPoints, PairPoints, Rating
-from chengxin.domains.records.matching import among
+from chengxin.domains.records.matching import among_many
 
 Pair = tuple[str, str, str]  # (ratee, rater, direction)
 
@@ -28,12 +28,12 @@ def _temp_pairs(session: Session, pairs: Collection[Pair]) -> str:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs (ratee varchar(64), rater varchar(64), "
-            "direction varchar(16)) ON COMMIT DELETE ROWS"
+            "direction varchar(16), PRIMARY KEY (ratee, rater, direction)) ON COMMIT DELETE ROWS"
         )
     else:
         conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs "
-            "(ratee varchar(64), rater varchar(64), direction varchar(16))"
+            "(ratee varchar(64), rater varchar(64), direction varchar(16), PRIMARY KEY (ratee, rater, direction))"
         )
     conn.exec_driver_sql("DELETE FROM tmp_credit_pairs")
     raw = conn.connection.driver_connection
@@ -81,19 +81,18 @@ def refresh_pairs(session: Session, pairs: Collection[Pair], policy: rules.Ratin
         {"ratee_account_id": p[0], "rater_account_id": p[1], "direction": p[2], "points": rules.pair_points(g, policy)}
         for p, g in grouped.items()
     ]
-    if rows:
-        session.execute(pp.insert(), rows)
+    bulk_insert(session, pp, rows)
     return _retotal(session, pp, {p[0] for p in pairs}, policy)
 
 
 def _retotal(session: Session, pp: Table, ratees: set[str], policy: rules.RatingRules) -> int:
     sums = session.execute(
         select(pp.c.ratee_account_id, pp.c.direction, func.sum(pp.c.points))
-        .where(among(session, PairPoints.ratee_account_id, ratees))
+        .where(among_many(session, PairPoints.ratee_account_id, ratees))
         .group_by(pp.c.ratee_account_id, pp.c.direction)
     ).all()
     cp = table_of(CreditPoints)
-    session.execute(delete(cp).where(among(session, CreditPoints.account_id, ratees)))
+    session.execute(delete(cp).where(among_many(session, CreditPoints.account_id, ratees)))
     now = utcnow()
     out = []
     for ratee, direction, total in sums:
@@ -109,6 +108,5 @@ def _retotal(session: Session, pp: Table, ratees: set[str], policy: rules.Rating
                 "updated_at": now,
             }
         )
-    if out:
-        session.execute(cp.insert(), out)
+    bulk_insert(session, cp, out)
     return len(out)

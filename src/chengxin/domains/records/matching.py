@@ -29,6 +29,17 @@ def among(session: Session, column: InstrumentedAttribute[Any], values: Collecti
     return column.in_(select(listed.c.value))
 
 
+def among_many(session: Session, column: InstrumentedAttribute[Any], values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for many values, safe whatever plan the database picks: on PostgreSQL
+    an ``IN (SELECT unnest(array))`` semi-join (hashed, or index probes), where ``= ANY(array)`` on a
+    table with stale statistics turns into a sequential scan testing every row against the whole
+    array — quadratic in a bulk import. Elsewhere the same as ``among``."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = cast(bindparam(None, pg_array_literal(values), type_=Text), ARRAY(column.type))
+        return column.in_(select(func.unnest(array)))
+    return among(session, column, values)
+
+
 def pg_array_literal(values: Collection[Any]) -> str:
     """A PostgreSQL array literal: integers as they are, anything else double-quoted with
     backslashes and quotes escaped (what the driver would send, without its per-element regular
