@@ -33,7 +33,7 @@ from chengxin.domains.market.models import (
     TrafficEvent,
     Waybill,
 )
-from chengxin.domains.market.store import fetch_frame, insert_frame, update_frame
+from chengxin.domains.market.store import merge_frame
 from chengxin.domains.ratings import intake
 from chengxin.domains.ratings import rules as rating_rules
 from chengxin.domains.records.matching import among_many
@@ -136,27 +136,18 @@ def _link_subjects(session: Session, data: pl.DataFrame) -> pl.DataFrame:
 
 
 def _land(session: Session, name: str, data: pl.DataFrame, summary: TableSummary) -> None:
-    model = MODELS[name]
-    table = table_of(model)
+    table = table_of(MODELS[name])
     key = "row_key" if "row_key" in data.columns else contract.TABLES[name].key[0]
     compare = [c for c in data.columns if c != key and c not in ("subject_id",)]
-    stored = fetch_frame(session, table, key, data[key].to_list(), [key, *compare], dict(data.schema))
     if name == "accounts":
         data = _link_subjects(session, data)
         summary.extra["linked"] = summary.extra.get("linked", 0) + int(data["subject_id"].is_not_null().sum())
-    new = data.join(stored.select(key), on=key, how="anti")
-    old = data.join(stored, on=key, how="inner", suffix="_stored")
-    differs = pl.lit(False)
-    for c in compare:
-        differs = differs | pl.col(c).ne_missing(pl.col(f"{c}_stored"))
-    changed = old.filter(differs).select(data.columns)
-    if name == "orders" and not changed.is_empty():
-        changed = changed.with_columns(pl.lit(False).alias("defaults_settled"))
-    insert_frame(session, table, new)
-    update_frame(session, table, key, changed)
-    summary.inserted += new.height
-    summary.updated += changed.height
-    summary.unchanged += old.height - changed.height
+    # a changed order is looked at again by the default-ratings job (its status or dates may differ)
+    on_update = {"defaults_settled": False} if name == "orders" else None
+    inserted, updated = merge_frame(session, table, key, data, compare=compare, on_update=on_update)
+    summary.inserted += inserted
+    summary.updated += updated
+    summary.unchanged += data.height - inserted - updated
 
 
 def _chunk(

@@ -22,19 +22,22 @@ from chengxin.domains.records.matching import among_many
 CHUNK = 20_000  # values per lookup query
 
 
-def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
+def insert_frame(session: Session, table: Table, frame: pl.DataFrame, *, into: str | None = None) -> None:
+    """Insert the frame's rows (with the table's client-side defaults) into ``table`` — or into
+    ``into``, a staging table of the same columns."""
     if frame.is_empty():
         return
     defaults = _column_defaults(table, set(frame.columns))
     frame = frame.with_columns([pl.lit(v).alias(k) for k, v in defaults.items()])
     cols = list(frame.columns)
+    name = into or table.name
     conn = session.connection()
     raw = conn.connection.driver_connection
     assert raw is not None
     if conn.dialect.name == "postgresql":
         buf = io.BytesIO()
         frame.write_csv(buf, include_header=False, datetime_format="%Y-%m-%d %H:%M:%S%.6f%z", null_value="")
-        with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
+        with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(cols)}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buf.getvalue())
         return
     sqlite_ready = frame.with_columns(
@@ -45,8 +48,52 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame) -> None:
         ]
         + [pl.col(c).cast(pl.Int8) for c, t in frame.schema.items() if t == pl.Boolean]
     )
-    sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+    sql = f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
     raw.cursor().executemany(sql, sqlite_ready.iter_rows())
+
+
+def merge_frame(
+    session: Session,
+    table: Table,
+    key: str,
+    frame: pl.DataFrame,
+    *,
+    compare: Sequence[str],
+    on_update: dict[str, Any] | None = None,
+) -> tuple[int, int]:
+    """Insert the rows whose ``key`` is not stored, update those stored with a different value in one
+    of ``compare`` (their other columns too, and ``on_update``), leave the rest; returns (inserted,
+    updated). Done in the database: the frame goes to a staging table (``COPY`` on PostgreSQL), then
+    one ``INSERT … SELECT`` and one ``UPDATE … FROM`` — no stored row travels to Python."""
+    if frame.is_empty():
+        return 0, 0
+    conn = session.connection()
+    stage = f"stage_{table.name}"
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT * FROM {table.name} WHERE false")
+    else:
+        conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {stage} AS SELECT * FROM {table.name} WHERE 0")
+        conn.exec_driver_sql(f"DELETE FROM {stage}")
+    insert_frame(session, table, frame, into=stage)
+    cols = [c.name for c in table.columns if c.name in frame.columns or c.name in _column_defaults(table, set())]
+    listed = ", ".join(cols)
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO {table.name} ({listed}) SELECT {listed} FROM {stage} s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table.name} t WHERE t.{key} = s.{key})"
+    ).rowcount
+    changed = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in compare) or "false"
+    sets = [f"{c} = s.{c}" for c in frame.columns if c != key]
+    params: dict[str, Any] = {}
+    for i, (col, value) in enumerate((on_update or {}).items()):
+        sets.append(f"{col} = :u{i}")
+        params[f"u{i}"] = value
+    from sqlalchemy import text
+
+    updated = session.execute(
+        text(f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {stage} s WHERE t.{key} = s.{key} AND ({changed})"),
+        params,
+    ).rowcount  # type: ignore[attr-defined]
+    return int(inserted or 0), int(updated or 0)
 
 
 def fetch_frame(
