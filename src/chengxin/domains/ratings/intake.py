@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import polars as pl
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from chengxin.db import allocate_ids, bulk_insert, table_of
@@ -181,6 +181,10 @@ def take_in(
         if r.kind is rules.Kind.initial:
             pairs.add((r.ratee_account_id, r.rater_account_id, r.direction))
     _store(session, new_rows, versions)
+    if len(new_rows) > 10_000 and session.get_bind().dialect.name == "postgresql":
+        # a table that grew this much in this transaction is planned as its old size otherwise,
+        # and the pair refresh below would scan it once per pair
+        session.execute(text("ANALYZE ratings"))
     result.inserted, result.changed = len(new_rows), len(versions)
     refresh_pairs(session, pairs, policy)
     return result

@@ -42,6 +42,7 @@ def _temp_pairs(session: Session, pairs: Collection[Pair]) -> str:
         with raw.cursor() as cur, cur.copy("COPY tmp_credit_pairs (ratee, rater, direction) FROM STDIN") as copy:
             for p in pairs:
                 copy.write_row(p)
+        conn.exec_driver_sql("ANALYZE tmp_credit_pairs")  # temporary tables are never analysed otherwise
     else:
         raw.cursor().executemany("INSERT INTO tmp_credit_pairs VALUES (?, ?, ?)", list(pairs))
     return "tmp_credit_pairs"
