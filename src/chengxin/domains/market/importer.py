@@ -10,6 +10,7 @@ reported with its table, row number, code and reason; the rest land. Re-running 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,11 +75,12 @@ class TableSummary:
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
+    seconds: float = 0.0  # wall time spent on this table
     extra: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: getattr(self, k) for k in ("read", "inserted", "updated", "unchanged", "rejected")}
-        return {**out, **self.extra}
+        return {**out, **self.extra, "seconds": round(self.seconds, 1)}
 
 
 @dataclass
@@ -263,6 +265,7 @@ def import_frames(
         raw, source = raws[name]
         result.tables[name] = TableSummary(name, source)
         analyzed = 0
+        began = time.perf_counter()
         for start in range(0, max(raw.height, 1), CHUNK_ROWS):
             part = raw.slice(start, CHUNK_ROWS)
             with unit_of_work(db) as session:
@@ -284,6 +287,7 @@ def import_frames(
                 analyzed = grown
             if progress:
                 progress(name, min(start + CHUNK_ROWS, raw.height), raw.height)
+        result.tables[name].seconds = time.perf_counter() - began
     return result
 
 
