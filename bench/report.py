@@ -343,6 +343,44 @@ def _key(heading: str, keys: dict[str, str]) -> str | None:
     return next((k for marker, k in keys.items() if marker in heading or heading.startswith(marker)), None)
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows: dict[str | None, str],
+                   ran: set[str]) -> list[str]:
+    """A run on fewer engines than the report it updates: the summary keeps every engine's column,
+    the engines this run did not measure with their earlier figures."""
+    new_engines, old_engines = _cells(new_header)[2:], _cells(old_header)[2:]
+    if not set(new_engines) <= set(old_engines):
+        return lines
+    out = []
+    for line in lines:
+        if line == new_header:
+            out.append(old_header)
+            continue
+        if line.startswith("|---"):
+            out.append("|---|---|" + "---|" * len(old_engines))
+            continue
+        key = _key(line, SUMMARY_KEYS) if line.startswith("| ") else None
+        if key is None:
+            out.append(line)
+            continue
+        cells = _cells(line)
+        fresh = dict(zip(new_engines, cells[2:], strict=False))
+        earlier = dict(zip(old_engines, _cells(old_rows[key])[2:], strict=False)) if old_rows.get(key) else {}
+        row = []
+        for engine in old_engines:
+            if key == "credit" and fresh:  # engine-independent: the same figure in every column
+                row.append(next(iter(fresh.values())))
+            elif engine in fresh and key in ran:
+                row.append(fresh[engine])
+            else:
+                row.append(earlier.get(engine, "not run"))
+        out.append("| " + " | ".join(cells[:2] + row) + " |")
+    return out
+
+
 def merge(previous: str, new: str, *, ran: set[str]) -> str:
     """``new`` with the sections and summary rows of the benchmarks it did not run taken from
     ``previous`` (the report it replaces), marked as kept."""
@@ -362,7 +400,11 @@ def merge(previous: str, new: str, *, ran: set[str]) -> str:
             if out[-1] != "":
                 out.append("")
             continue
-        same_engines = next((ln for ln in lines if ln.startswith("| Benchmark |")), None) == old_header
+        new_header = next((ln for ln in lines if ln.startswith("| Benchmark |")), None)
+        same_engines = new_header == old_header
+        if new_header and old_header and not same_engines:
+            lines = _widen_summary(lines, new_header, old_header, old_rows, ran)
+            same_engines = True
         for line in lines:
             row_key = _key(line, SUMMARY_KEYS) if line.startswith("| ") else None
             if row_key and row_key not in ran and same_engines and old_rows.get(row_key):
