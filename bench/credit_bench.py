@@ -64,7 +64,7 @@ def run(ratings: int, spark_ratings: int) -> CreditRun:
 def section(ratings: int, run: CreditRun | None) -> list[str]:
     out = [f"## 7. Batch credit points, levels and store ratings ({ratings:,} ratings)", "",
            (__doc__ or "").split("\n\n", 1)[1].replace("\n", " ").strip(), "",
-           "The data: " + " ".join((_credit_doc().split("\n\n", 2)[2]).split()), ""]
+           " ".join(next(p for p in _credit_doc().split("\n\n") if p.startswith("The shape")).split()), ""]
     if run is None:
         return [*out, "Not run.", ""]
     p, s = run.polars, run.spark
