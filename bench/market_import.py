@@ -53,11 +53,10 @@ def ensure_dataset(orders: int, *, only_rated: bool = False) -> tuple[Path, dict
                            buyers=max(100, orders * 3 // 20), orders=orders, start=date(2025, 1, 1),
                            end=date(2025, 12, 31), tables=RATED_TABLES if only_rated else None)
     if only_rated:
-        for table in ("account_links", "waybills", "tracking_events"):
-            empty = {"account_links": "account_id,link_type,value,seen_at",
-                     "waybills": "waybill_no,carrier_uscc,origin_division,dest_division,weight_g,created_at",
-                     "tracking_events": "waybill_no,event_time,event_type,division,outlet_id"}[table]
-            (folder / f"{table}.csv").write_text(empty + "\n", encoding="utf-8")
+        from chengxin.domains.market.contract import TABLES as CONTRACT
+
+        for table in ("account_links", "waybills", "tracking_events"):  # required tables, empty
+            (folder / f"{table}.csv").write_text(",".join(CONTRACT[table].names) + "\n", encoding="utf-8")
             rows[table] = 0
         import polars as pl  # no waybills in this data set: the orders name none
 

@@ -239,7 +239,7 @@ def ensure_current(db: Database) -> None:
         upgrade(db)
 
 
-def _column_defaults(table: Table, present: set[str]) -> dict[str, Any]:
+def column_defaults(table: Table, present: set[str]) -> dict[str, Any]:
     """Client-side defaults for columns a bulk row leaves out (COPY does not apply them)."""
     out: dict[str, Any] = {}
     for col in table.columns:
@@ -278,7 +278,7 @@ def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
         return
     conn = session.connection()
     dialect = conn.dialect
-    defaults = _column_defaults(table, set(rows[0]))
+    defaults = column_defaults(table, set(rows[0]))
     cols = [c.name for c in table.columns if c.name in rows[0] or c.name in defaults]
     raw = conn.connection.driver_connection
     assert raw is not None

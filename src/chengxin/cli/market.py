@@ -137,8 +137,8 @@ def batch_cmd(
     day = date.fromisoformat(on) if on else legal_today()
     policy = rating_rules.load_rules()
     summary: dict[str, object] = {"date": day.isoformat(), "engine": engine, "from": source}
-    if source == "db":
-        db = database()
+    db = database() if source == "db" else None
+    if db is not None:
         with unit_of_work(db, readonly=True) as session:
             pending = export.pending_defaults(session, day, policy)
             if compare and pending:
@@ -164,8 +164,8 @@ def batch_cmd(
         else:
             result.write_parquet(out_file)
         summary["out"] = str(out_file)
-    if compare:
-        with unit_of_work(database(), readonly=True) as session:
+    if compare and db is not None:
+        with unit_of_work(db, readonly=True) as session:
             comparison = export.compare(session, result, day=day, policy=policy, sample=sample)
         summary["compare"] = comparison.as_dict()
     if as_json:

@@ -186,7 +186,7 @@ def find_file(folder: Path, table: str) -> Path | None:
     return None
 
 
-def _raw(path: Path) -> pl.DataFrame:
+def read_raw(path: Path) -> pl.DataFrame:
     try:
         if path.suffix == ".parquet":
             return pl.read_parquet(path)
@@ -204,7 +204,7 @@ def frame_of_rows(spec: TableSpec, rows: list[dict[str, object]]) -> pl.DataFram
 
 def read_table(path: Path, spec: TableSpec) -> tuple[pl.DataFrame, int]:
     """Load and type one table; returns the frame and how many times had no offset."""
-    return parse(_raw(path), spec, source=path.name)
+    return parse(read_raw(path), spec, source=path.name)
 
 
 def check_columns(spec: TableSpec, columns: list[str], *, source: str) -> None:

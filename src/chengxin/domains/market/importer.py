@@ -218,12 +218,6 @@ def _sources(folder: Path) -> dict[str, Path]:
     return {n: p for n, p in found.items() if p is not None}
 
 
-def _read_raw(path: Path) -> pl.DataFrame:
-    from chengxin.domains.market.contract import _raw
-
-    return _raw(path)
-
-
 @bulk_gc()
 def import_dataset(
     db: Database,
@@ -237,8 +231,8 @@ def import_dataset(
     sources = _sources(folder)
     raws = {}
     for name, path in sources.items():
-        raw = _read_raw(path)
-        contract.parse(raw.head(0), contract.TABLES[name], source=path.name)  # columns present? before any write
+        raw = contract.read_raw(path)
+        contract.check_columns(contract.TABLES[name], raw.columns, source=path.name)  # before anything is written
         raws[name] = (raw, path.name)
     return import_frames(db, raws, actor=actor, progress=progress, policy=policy)
 

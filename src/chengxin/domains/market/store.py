@@ -13,10 +13,10 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select, text
 from sqlalchemy.orm import Session
 
-from chengxin.db import _column_defaults
+from chengxin.db import column_defaults
 from chengxin.domains.records.matching import among_many
 
 CHUNK = 20_000  # values per lookup query
@@ -27,7 +27,7 @@ def insert_frame(session: Session, table: Table, frame: pl.DataFrame, *, into: s
     ``into``, a staging table of the same columns."""
     if frame.is_empty():
         return
-    defaults = _column_defaults(table, set(frame.columns))
+    defaults = column_defaults(table, set(frame.columns))
     frame = frame.with_columns([pl.lit(v).alias(k) for k, v in defaults.items()])
     cols = list(frame.columns)
     name = into or table.name
@@ -79,7 +79,7 @@ def merge_frame(
     insert_frame(session, table, frame, into=stage)
     if conn.dialect.name == "postgresql":  # temporary tables are never analysed by autovacuum
         conn.exec_driver_sql(f"ANALYZE {stage}")
-    cols = [c.name for c in table.columns if c.name in frame.columns or c.name in _column_defaults(table, set())]
+    cols = [c.name for c in table.columns if c.name in frame.columns or c.name in column_defaults(table, set())]
     listed = ", ".join(cols)
     changed = " OR ".join(f"t.{c} IS DISTINCT FROM s.{c}" for c in compare) or "false"
     sets = [f"{c} = s.{c}" for c in frame.columns if c != key]
@@ -87,8 +87,6 @@ def merge_frame(
     for i, (col, value) in enumerate((on_update or {}).items()):
         sets.append(f"{col} = :u{i}")
         params[f"u{i}"] = value
-    from sqlalchemy import text
-
     updated = session.execute(
         text(f"UPDATE {table.name} AS t SET {', '.join(sets)} FROM {stage} s WHERE t.{key} = s.{key} AND ({changed})"),
         params,
@@ -113,28 +111,3 @@ def fetch_frame(
         stmt = select(*[table.c[c] for c in columns]).where(among_many(session, model_col, part))  # type: ignore[arg-type]
         rows.extend(tuple(r) for r in session.execute(stmt))
     return pl.DataFrame(rows, schema={c: schema[c] for c in columns}, orient="row")
-
-
-def existing_values(session: Session, table: Table, key: str, values: Collection[Any]) -> set[Any]:
-    """Which of ``values`` are stored in ``table.key``."""
-    out: set[Any] = set()
-    values = list(values)
-    for i in range(0, len(values), CHUNK):
-        part = values[i : i + CHUNK]
-        out.update(session.scalars(select(table.c[key]).where(among_many(session, table.c[key], part))))  # type: ignore[arg-type]
-    return out
-
-
-def update_frame(session: Session, table: Table, key: str, frame: pl.DataFrame) -> None:
-    """Overwrite the stored rows with these (changed rows: few, one statement each)."""
-    if frame.is_empty():
-        return
-    cols = [c for c in frame.columns if c != key]
-    stmt = update(table).where(table.c[key] == _bind(key)).values({c: _bind(c) for c in cols})
-    session.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in frame.iter_rows(named=True)])
-
-
-def _bind(name: str) -> Any:
-    from sqlalchemy import bindparam
-
-    return bindparam(f"b_{name}")

@@ -5,7 +5,7 @@ and scored like any other, and the order is marked settled so it is not looked a
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from chengxin.db import table_of
 from chengxin.domains.market.models import Order
 from chengxin.domains.ratings import rules
-from chengxin.domains.ratings.intake import _new_row, _store, order_facts
+from chengxin.domains.ratings.intake import new_row, order_facts, store
 from chengxin.domains.ratings.models import Rating
 from chengxin.domains.ratings.points import Pair, refresh_pairs
 from chengxin.domains.records.matching import among_many
@@ -28,7 +28,7 @@ def apply_defaults(
 ) -> int:
     """Give the default ratings due by the end of ``day``; returns how many were given (one audit
     entry for the run when any was given)."""
-    cutoff = rules.end_of_day(day) - timedelta(days=policy.rating_window_days)
+    cutoff = rules.lapse_cutoff(day, policy)
     given = 0
     while True:
         stmt = (
@@ -77,11 +77,11 @@ def _settle(session: Session, ids: list[str], day: date, policy: rules.RatingRul
             "text": None,
             "created_at": at,
         }
-        stored = _new_row(row, o, platforms[o.order_id], now)
+        stored = new_row(row, o, platforms[o.order_id], now)
         stored["is_default"] = True
         rows.append(stored)
         pairs.add((ratee, rater, d.value))
-    _store(session, rows, [])
+    store(session, rows, [])
     session.execute(
         update(table_of(Order)).where(among_many(session, Order.order_id, ids)).values(defaults_settled=True)
     )

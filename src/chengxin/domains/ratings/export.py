@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chengxin.domains.market import contract
 from chengxin.domains.market.models import Order
 from chengxin.domains.ratings import rules
 from chengxin.domains.ratings.models import CreditPoints, Rating
 from chengxin.domains.ratings.service import account_credit
 
-ORDER_COLS = ("order_id", "platform_id", "buyer_account_id", "seller_account_id", "item_id", "quantity", "amount_fen",
-              "created_at", "paid_at", "shipped_at", "signed_at", "waybill_no", "status")  # fmt: skip
-RATING_COLS = ("rating_id", "order_id", "rater_account_id", "ratee_account_id", "direction", "kind", "score",
-               "dsr_description", "dsr_service", "dsr_logistics", "text", "created_at")  # fmt: skip
+ORDER_COLS = tuple(contract.TABLES["orders"].names)
+RATING_COLS = tuple(c for c in contract.TABLES["ratings"].names if c != "changed_at")  # stored versions carry it
 TIME = pl.Datetime("us", "UTC")
 SCHEMAS: dict[str, dict[str, Any]] = {
     "orders": {c: (TIME if c.endswith("_at") else pl.Int64 if c in ("quantity", "amount_fen") else pl.String)
@@ -50,8 +49,9 @@ def frames(session: Session) -> dict[str, pl.DataFrame]:
 
 def pending_defaults(session: Session, day: date, policy: rules.RatingRules) -> int:
     """Orders whose rating window lapsed by the end of ``day`` not yet settled by the defaults job."""
-    cutoff = rules.end_of_day(day) - timedelta(days=policy.rating_window_days)
-    stmt = select(func.count()).where(Order.defaults_settled.is_(False), Order.deal_at < cutoff)
+    stmt = select(func.count()).where(
+        Order.defaults_settled.is_(False), Order.deal_at < rules.lapse_cutoff(day, policy)
+    )
     return int(session.scalar(stmt) or 0)
 
 

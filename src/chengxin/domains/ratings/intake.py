@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import polars as pl
@@ -26,7 +26,6 @@ from chengxin.domains.ratings.points import Pair, refresh_pairs
 from chengxin.domains.records.matching import among_many
 
 CONTENT = chain.CONTENT
-FUTURE_SLACK = timedelta(days=1)
 
 
 @dataclass
@@ -154,9 +153,6 @@ def take_in(
                 current[rid] = {**outcome, "changes": old.get("changes", 0) + 1}
                 pairs.add((old["ratee_account_id"], old["rater_account_id"], old["direction"]))
             continue
-        if row["created_at"] > now + FUTURE_SLACK:
-            result.refused.append(Refused(row["_row"], rid, "time_in_future", "the rating time is in the future"))
-            continue
         r = _rating_in(row)
         o = orders.get(r.order_id)
         refusal = rules.check_rating(
@@ -165,6 +161,7 @@ def take_in(
             has_initial=(r.order_id, r.direction, "initial") in given,
             has_follow_up=(r.order_id, r.direction, "follow_up") in given,
             rules=policy,
+            now=now,
         )
         if refusal is not None:
             result.refused.append(Refused(row["_row"], rid, refusal.code, refusal.detail))
@@ -175,12 +172,12 @@ def take_in(
             result.refused.append(Refused(row["_row"], rid, "platform_mismatch", detail))
             continue
         given.add((r.order_id, r.direction, r.kind))
-        stored = _new_row(row, o, platforms[o.order_id], now)
+        stored = new_row(row, o, platforms[o.order_id], now)
         new_rows.append(stored)
         current[rid] = {**stored, "changes": 0}
         if r.kind is rules.Kind.initial:
             pairs.add((r.ratee_account_id, r.rater_account_id, r.direction))
-    _store(session, new_rows, versions)
+    store(session, new_rows, versions)
     if len(new_rows) > 10_000 and session.get_bind().dialect.name == "postgresql":
         # a table that grew this much in this transaction is planned as its old size otherwise,
         # and the pair refresh below would scan it once per pair
@@ -190,7 +187,7 @@ def take_in(
     return result
 
 
-def _new_row(
+def new_row(
     row: dict[str, Any], o: rules.OrderFacts, platform_id: str, now: datetime, version: int = 1
 ) -> dict[str, Any]:
     out = {c: row[c] for c in CONTENT}
@@ -210,24 +207,21 @@ def _new_row(
 def _compare(
     old: dict[str, Any], row: dict[str, Any], now: datetime, policy: rules.RatingRules
 ) -> dict[str, Any] | rules.Refusal | None:
-    diff = [c for c in CONTENT if old[c] != row[c]]
-    if not diff:
+    """A recorded rating sent again: None (unchanged), a refusal, or the new version to store."""
+    changed = [c for c in CONTENT if old[c] != row[c]]
+    if not changed:
         return None
-    if diff != ["score"] or old["kind"] != "initial" or not row["score"]:
-        return rules.Refusal(
-            "rating_immutable",
-            f"rating {row['rating_id']} is already recorded; {', '.join(diff)} cannot be edited "
-            "(only a neutral/bad score may be changed, once)",
-        )
+    refusal = rules.check_resend(row["rating_id"], changed, kind=old["kind"], new_score=row["score"])
     at = row.get("changed_at") or now
-    refusal = rules.check_change(
-        old_score=rules.Score(old["score"]),
-        old_created_at=old["created_at"],
-        changes_so_far=old.get("changes", 0),
-        new_score=rules.Score(row["score"]),
-        at=at,
-        rules=policy,
-    )
+    if refusal is None:
+        refusal = rules.check_change(
+            old_score=rules.Score(old["score"]),
+            old_created_at=old["created_at"],
+            changes_so_far=old.get("changes", 0),
+            new_score=rules.Score(row["score"]),
+            at=at,
+            rules=policy,
+        )
     if refusal is not None:
         return refusal
     new = {k: old[k] for k in (*CONTENT, "rating_id", "seller_account_id", "platform_id", "is_default")}
@@ -235,7 +229,7 @@ def _compare(
     return new
 
 
-def _store(
+def store(
     session: Session, new_rows: list[dict[str, Any]], versions: list[tuple[dict[str, Any], dict[str, Any]]]
 ) -> None:
     everything = new_rows + [new for _, new in versions]
@@ -254,22 +248,16 @@ def _store(
 
 def change(
     session: Session, rating_id: str, new_score: rules.Score, *, at: datetime, now: datetime, policy: rules.RatingRules
-) -> dict[str, Any]:
-    """The one allowed change of a rating through the API; raises ``rules.Refusal`` wrapped by the caller."""
+) -> dict[str, Any] | rules.Refusal:
+    """The one allowed change of a stored rating (the API's): the new version, or why not."""
     current, _ = _stored(session, [rating_id], [])
-    old = current.get(rating_id)
-    if old is None:
-        raise LookupError(rating_id)
-    outcome = _compare(
-        old,
-        {**{c: old[c] for c in CONTENT}, "score": new_score.value, "rating_id": rating_id, "changed_at": at},
-        now,
-        policy,
-    )
+    old = current[rating_id]
+    row = {**{c: old[c] for c in CONTENT}, "score": new_score.value, "rating_id": rating_id, "changed_at": at}
+    outcome = _compare(old, row, now, policy)
     if outcome is None:
-        outcome = rules.Refusal("change_not_allowed", "the new score is the same as the old one")
+        return rules.Refusal("change_not_allowed", "the new score is the same as the old one")
     if isinstance(outcome, rules.Refusal):
-        return {"refusal": outcome}
-    _store(session, [], [(old, outcome)])
+        return outcome
+    store(session, [], [(old, outcome)])
     refresh_pairs(session, {(old["ratee_account_id"], old["rater_account_id"], old["direction"])}, policy)
     return outcome

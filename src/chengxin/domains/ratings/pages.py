@@ -26,7 +26,7 @@ def merchant(
 ) -> HTMLResponse:
     account = service.get_account(session, account_id)
     reveal = service.shows_raters(session, actor, account)
-    m = service.merchant_credit(session, account_id, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
+    m = service.merchant_credit(session, account, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
     subject = None
     if account.subject_id is not None:
         from chengxin.domains.subjects.service import view_by_id

@@ -70,7 +70,7 @@ def merchant_credit(account_id: str, session: DB, actor: Actor = Depends(Require
     score, recent reviews (buyers masked except for the merchant's own platform) and malicious-review flags."""
     account = service.get_account(session, account_id)
     reveal = service.shows_raters(session, actor, account)
-    m = service.merchant_credit(session, account_id, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
+    m = service.merchant_credit(session, account, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
     return credit_out(m)
 
 
@@ -163,7 +163,7 @@ def batch(data: BatchIn, request: Request, actor: Actor = Depends(Require(P.mark
     raws: dict[str, tuple[pl.DataFrame, str]] = {}
     for name, rows in data.tables.items():
         raw = contract.frame_of_rows(contract.TABLES[name], rows)
-        contract.parse(raw.head(0), contract.TABLES[name], source=name)  # missing columns: the batch is unusable
+        contract.check_columns(contract.TABLES[name], raw.columns, source=name)  # missing: the batch is unusable
         raws[name] = (raw, name)
     result = importer.import_frames(db, raws, actor=actor, platform=platform, first_row=1)
     return BatchOut(

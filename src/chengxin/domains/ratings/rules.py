@@ -86,6 +86,7 @@ class RatingRules:
     default_when: str = "other_rated"  # other_rated | always | never
     default_score: Score = Score.good
     default_counts: bool = True
+    max_clock_skew_hours: int = 24  # a rating timed later than now + this is refused (time_in_future)
     levels: tuple[tuple[int, str, str], ...] = ()
 
     def level_for(self, points: int) -> Level:
@@ -115,6 +116,7 @@ def parse_rules(data: Mapping[str, Any]) -> RatingRules:
         default_when=str(data.get("default_when", "other_rated")),
         default_score=Score(data.get("default_score", "good")),
         default_counts=bool(data.get("default_counts", True)),
+        max_clock_skew_hours=int(data.get("max_clock_skew_hours", 24)),
         levels=levels,
     )
 
@@ -131,6 +133,11 @@ def load_rules(path: str | None = None) -> RatingRules:
 
 def deal_time(*, signed_at: datetime | None, paid_at: datetime | None, created_at: datetime) -> datetime:
     return signed_at or paid_at or created_at
+
+
+def lapse_cutoff(day: date, rules: RatingRules) -> datetime:
+    """Orders whose deal was before this instant have had their rating window lapse by the end of ``day``."""
+    return end_of_day(day) - timedelta(days=rules.rating_window_days)
 
 
 def end_of_day(day: date) -> datetime:
@@ -184,10 +191,19 @@ class Refusal:
 
 
 def check_rating(
-    r: RatingIn, order: OrderFacts | None, *, has_initial: bool, has_follow_up: bool, rules: RatingRules
+    r: RatingIn,
+    order: OrderFacts | None,
+    *,
+    has_initial: bool,
+    has_follow_up: bool,
+    rules: RatingRules,
+    now: datetime | None = None,
 ) -> Refusal | None:
     """Why this new rating cannot be accepted, or None. ``has_initial``/``has_follow_up``: the same
-    rater already gave one on this order in this direction (stored, or earlier in the same batch)."""
+    rater already gave one on this order in this direction (stored, or earlier in the same batch).
+    ``now``: when given, a rating timed in the future (beyond the allowed clock skew) is refused."""
+    if now is not None and r.created_at > now + timedelta(hours=rules.max_clock_skew_hours):
+        return Refusal("time_in_future", f"rating time {r.created_at.isoformat()} is in the future")
     if order is None:
         return Refusal("order_unknown", f"order {r.order_id} is not known")
     if order.status != "completed":
@@ -228,6 +244,18 @@ def check_rating(
             "follow_up_outside_window", f"follow-up {r.created_at.isoformat()}, the window closed {due.isoformat()}"
         )
     return None
+
+
+def check_resend(rating_id: str, changed: list[str], *, kind: str, new_score: str | None) -> Refusal | None:
+    """A recorded rating sent again with ``changed`` fields: only the score of an initial rating may
+    change (then ``check_change`` decides); anything else is refused — a rating is never edited."""
+    if changed == ["score"] and kind == Kind.initial and new_score:
+        return None
+    return Refusal(
+        "rating_immutable",
+        f"rating {rating_id} is already recorded; {', '.join(changed)} cannot be edited "
+        "(only a neutral/bad score may be changed, once)",
+    )
 
 
 def check_change(
@@ -413,3 +441,15 @@ def _rated(
     if d is Direction.seller_to_buyer:
         rater, ratee = ratee, rater
     return Rated(o.order_id, rater, ratee, d, score, at, o.created_at, o.item_id, o.amount_fen, is_default, dsr)
+
+
+def mask_account(account_id: str) -> str:
+    """A rater's account as the public sees it (脱敏): first and last character only."""
+    if len(account_id) <= 2:
+        return account_id[0] + "*"
+    return account_id[0] + "*" * min(len(account_id) - 2, 4) + account_id[-1]
+
+
+def reveals_raters(*, is_credit_centre: bool, reader_platform: str | None, account_platform: str) -> bool:
+    """Raters' accounts are shown unmasked to the credit centre and to the rated account's own platform."""
+    return is_credit_centre or (reader_platform is not None and reader_platform == account_platform)

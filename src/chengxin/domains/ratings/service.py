@@ -21,13 +21,6 @@ from chengxin.security.actor import Actor
 from chengxin.security.permissions import Role
 
 
-def mask_account(account_id: str) -> str:
-    """A buyer's account shown to the public (脱敏): first and last character only."""
-    if len(account_id) <= 2:
-        return account_id[0] + "*"
-    return account_id[0] + "*" * min(len(account_id) - 2, 4) + account_id[-1]
-
-
 def account_credit(
     session: Session, account_id: str, side: str, day: date, policy: rules.RatingRules
 ) -> rules.AccountCredit:
@@ -40,7 +33,7 @@ def account_credit(
     direction = "buyer_to_seller" if side == "seller" else "seller_to_buyer"
     r, o = table_of(Rating), table_of(Order)
     start, end = rules.window_start(day, policy), rules.end_of_day(day)
-    in_window = and_(r.c.created_at >= start)
+    in_window = r.c.created_at >= start
     scored = o.c.amount_fen >= policy.min_scored_amount_fen
 
     def n(cond: Any) -> Any:
@@ -119,15 +112,23 @@ def platform_of(session: Session, actor: Actor) -> str | None:
 
 def shows_raters(session: Session, actor: Actor, account: MarketAccount) -> bool:
     """Raters' account ids are shown unmasked to the account's own platform and the credit centre."""
-    if actor.role is Role.credit_centre:
-        return True
-    return platform_of(session, actor) == account.platform_id
+    return rules.reveals_raters(
+        is_credit_centre=actor.role is Role.credit_centre,
+        reader_platform=platform_of(session, actor),
+        account_platform=account.platform_id,
+    )
 
 
 def merchant_credit(
-    session: Session, account_id: str, *, day: date, policy: rules.RatingRules, reveal: bool = False, recent: int = 20
+    session: Session,
+    account: MarketAccount,
+    *,
+    day: date,
+    policy: rules.RatingRules,
+    reveal: bool = False,
+    recent: int = 20,
 ) -> MerchantCredit:
-    account = get_account(session, account_id)
+    account_id = account.account_id
     seller = account_credit(session, account_id, "seller", day, policy)
     buyer = account_credit(session, account_id, "buyer", day, policy)
     flagged = session.scalar(
@@ -197,7 +198,7 @@ def _reviews(session: Session, initial: list[Rating], *, reveal: bool) -> list[R
         out.append(
             Review(
                 rating_id=r.rating_id,
-                rater=r.rater_account_id if reveal else mask_account(r.rater_account_id),
+                rater=r.rater_account_id if reveal else rules.mask_account(r.rater_account_id),
                 score=r.score,
                 score_zh=rules.SCORE_ZH[rules.Score(r.score)] if r.score else "",
                 text=r.text,
@@ -240,9 +241,8 @@ def change_score(
     history(session, rating_id)
     now = utcnow()
     outcome = intake.change(session, rating_id, score, at=at or now, now=now, policy=policy)
-    refusal = outcome.get("refusal")
-    if isinstance(refusal, rules.Refusal):
-        raise Conflict(refusal.detail, code=refusal.code, message_zh="该评价不能修改")
+    if isinstance(outcome, rules.Refusal):
+        raise Conflict(outcome.detail, code=outcome.code, message_zh="该评价不能修改")
     audit.record(
         session,
         actor,
