@@ -9,6 +9,7 @@ JSON, so changing a score, a text or a time by hand breaks that link and every l
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -113,8 +114,6 @@ def _links(session: Session, seller: str | None) -> Iterator[tuple[str, str, dic
         q1, q2 = q1.where(rt.c.seller_account_id == seller), q2.where(rp.c.seller_account_id == seller)
     replies = (("reply", dict(r._mapping)) for r in session.execute(q2).yield_per(5000))
     ratings = (("rating", dict(r._mapping)) for r in session.execute(q1).yield_per(5000))
-    import heapq
-
     def key(item: tuple[str, dict[str, Any]]) -> tuple[str, int]:
         return (item[1]["seller_account_id"], item[1]["chain_seq"])
 
