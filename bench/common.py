@@ -122,10 +122,12 @@ PG_SETTINGS = {
     "effective_cache_size": "12GB",
     "maintenance_work_mem": "512MB",
     "work_mem": "16MB",
-    "max_wal_size": "8GB",
+    "max_wal_size": "16GB",
+    "wal_buffers": "128MB",
     "min_wal_size": "1GB",
     "checkpoint_timeout": "15min",
     "checkpoint_completion_target": "0.9",
+    "random_page_cost": "1.1",
 }
 
 

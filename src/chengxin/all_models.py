@@ -19,7 +19,7 @@ from chengxin.domains.market.models import (
 )
 from chengxin.domains.notifications.models import Notification
 from chengxin.domains.objections.models import Objection
-from chengxin.domains.ratings.models import CreditPoints, PairPoints, Rating, RatingChain, RatingFlag, RatingReply
+from chengxin.domains.ratings.models import CreditPoints, Rating, RatingChain, RatingFlag, RatingReply
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.repair.models import RepairApplication
 from chengxin.domains.subjects.models import Subject, SubjectRole
@@ -52,7 +52,6 @@ __all__ = [
     "Order",
     "Organisation",
     "OutboxEvent",
-    "PairPoints",
     "PricePoint",
     "Rating",
     "RatingChain",

@@ -1,4 +1,7 @@
-"""The garbage collector's settings for bulk jobs (imports of a million rows) and for the server.
+"""Bulk jobs (imports of a million rows): the garbage collector's settings, and database waits
+side by side with Python work (``side_by_side``).
+
+The garbage collector's settings for bulk jobs and for the server.
 
 CPython's cyclic garbage collector runs a collection every 700 allocations net, and its older
 generations rescan every long-lived object — the modules, the catalog, the rows waiting in a
@@ -11,10 +14,14 @@ collects less often while the job runs; cycles are still collected, later.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 BULK_THRESHOLDS = (100_000, 50, 100)
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 @contextmanager
@@ -40,3 +47,19 @@ def settle_server() -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(*SERVER_THRESHOLDS)
+
+
+def side_by_side(waiting: Callable[[], A], working: Callable[[], B], *, threaded: bool) -> tuple[A, B]:
+    """``waiting()`` — work that mostly waits on the database — in a worker thread while
+    ``working()`` — pure Python — runs here, so the database server and this process use the two
+    cores at once; returns both results. ``waiting`` may use the caller's session: ``working`` must
+    not. ``threaded=False`` (SQLite, whose connections stay in their thread) runs them in turn."""
+    if not threaded:
+        return waiting(), working()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(waiting)
+        try:
+            done = working()
+        finally:
+            result = future.result()
+    return result, done

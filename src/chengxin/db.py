@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, String, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -51,6 +51,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def Code(length: int) -> TypeEngine[str]:  # noqa: N802 (a column type, named like one)
+    """An identifier or code column (account, order and rating ids, enumerated values): compared
+    byte by byte on PostgreSQL (``COLLATE "C"``). Under a database's linguistic default every index
+    comparison is a ``strcoll()`` call — a third of the index work of a bulk import — and no one
+    sorts ids alphabetically. SQLite compares bytes already."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 def table_of(model: type[Base]) -> Table:

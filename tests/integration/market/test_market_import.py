@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from sqlalchemy import select, text
 
@@ -88,12 +89,70 @@ def test_each_bad_row_is_refused_with_its_reason_and_the_rest_lands(db: Database
     assert all(r.detail for r in result.rejections)
     summary = result.as_dict()["tables"]
     assert {k: v for k, v in summary["ratings"].items() if k != "seconds"} == {
-        "read": 13, "inserted": 4, "updated": 0, "unchanged": 0, "rejected": 9
+        "read": 13,
+        "inserted": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 9,
     }
     assert summary["orders"]["inserted"] == 3 and summary["accounts"]["inserted"] == 3
     with unit_of_work(db, readonly=True) as s:
         stored = set(s.scalars(select(Rating.rating_id)))
     assert stored == {"R1", "R2", "R9", "R10"}
+
+
+def test_the_row_by_row_path_gives_the_same_outcome(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch naming a rating twice goes row by row (``take_in_rows``); on any batch it must say
+    what the batch check says."""
+    from chengxin.domains.ratings import intake
+
+    monkeypatch.setattr(intake, "take_in", lambda session, frame, **kw: intake.take_in_rows(
+        session, frame.filter(pl.col("_error").is_null()).sort("_row"), **kw))  # fmt: skip
+    result = _run(db, _bad_input_dataset(tmp_path))
+    assert {(r.table, r.row): r.code for r in result.rejections} == EXPECTED_REFUSALS
+    with unit_of_work(db, readonly=True) as s:
+        assert set(s.scalars(select(Rating.rating_id))) == {"R1", "R2", "R9", "R10"}
+        assert chain.verify(s)[1] == []
+
+
+def test_a_rating_and_its_change_in_one_file(db: Database, tmp_path: Path) -> None:
+    t = shop()
+    o1 = order("O1", "B1", "S1", "S1-I1", T0)
+    t["orders"] = [o1]
+    first = rating("R1", o1, "bad")
+    t["ratings"] = [{**first, "changed_at": None}, {**first, "score": "good", "changed_at": T0 + timedelta(days=5)}]
+    result = _run(db, write(tmp_path / "a", t))
+    assert result.rejections == []
+    assert (result.tables["ratings"].inserted, result.tables["ratings"].updated) == (1, 1)
+    with unit_of_work(db, readonly=True) as s:
+        versions = [(r.version, r.score, r.is_current) for r in s.scalars(select(Rating).order_by(Rating.version))]
+        assert versions == [(1, "bad", False), (2, "good", True)]
+        assert s.scalar(select(CreditPoints.points).where(CreditPoints.account_id == "S1")) == 1
+        assert chain.verify(s)[1] == []
+
+
+def test_a_merge_of_new_rows_that_meet_a_stored_one_takes_the_long_way(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """New-looking rows go straight in; when one is stored after all (another import got there
+    first), the merge falls back to comparing every row."""
+    from chengxin.db import table_of
+    from chengxin.domains.market import store
+    from chengxin.domains.market.models import Item
+
+    rows = pl.DataFrame({"item_id": ["I1", "I2"], "seller_account_id": ["S1", "S1"], "category": ["书", "书"],
+                         "list_price_fen": [100, 200]})  # fmt: skip
+    table = table_of(Item)
+    with unit_of_work(db) as s:
+        assert store.merge_frame(s, table, "item_id", rows.head(1), compare=["list_price_fen"]) == (1, 0)
+    monkeypatch.setattr(store, "any_stored", lambda *a: False)
+    changed = rows.with_columns(pl.Series("list_price_fen", [150, 200]))
+    with unit_of_work(db) as s:
+        assert store.merge_frame(s, table, "item_id", changed, compare=["list_price_fen"]) == (1, 1)
+    with unit_of_work(db, readonly=True) as s:
+        assert dict(s.execute(select(Item.item_id, Item.list_price_fen)).all()) == {"I1": 150, "I2": 200}
 
 
 def test_a_second_import_changes_nothing(db: Database, tmp_path: Path) -> None:
@@ -150,11 +209,10 @@ def test_an_order_update_and_a_rating_change_recompute_points(db: Database, tmp_
     t["orders"][0] = {**o1, "status": "refunded"}
     result = _run(db, write(tmp_path / "c", t))
     assert result.tables["orders"].updated == 1
-    with unit_of_work(db) as s:  # the points of the refunded order's pair are recomputed on the next change
-        from chengxin.domains.ratings.points import refresh_pairs
-
-        refresh_pairs(s, {("S1", "B1", "buyer_to_seller")}, POLICY)
-    assert _points(db, "S1") == 1
+    assert _points(db, "S1") == 1  # the refunded order's rating no longer counts
+    t["orders"][0] = o1  # and counts again when the platform sends the order completed again
+    _run(db, write(tmp_path / "c2", t))
+    assert _points(db, "S1") == 2
     # a second change and an edit of the text are refused; versions are kept
     t["ratings"][1] = {**t["ratings"][1], "score": "bad", "changed_at": T0 + timedelta(days=11)}
     t["ratings"][0] = {**t["ratings"][0], "text": "改过的评价"}

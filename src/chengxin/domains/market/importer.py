@@ -34,16 +34,17 @@ from chengxin.domains.market.models import (
     TrafficEvent,
     Waybill,
 )
-from chengxin.domains.market.store import merge_frame
-from chengxin.domains.ratings import intake
+from chengxin.domains.market.store import any_stored, fetch_frame, merge_frame
+from chengxin.domains.ratings import intake, points
 from chengxin.domains.ratings import rules as rating_rules
+from chengxin.domains.ratings.models import Rating
 from chengxin.domains.records.matching import among_many
 from chengxin.domains.subjects.models import Subject
 from chengxin.errors import UnusableInput
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 200_000
 MODELS: dict[str, type[Base]] = {
     "accounts": MarketAccount,
     "account_links": AccountLink,
@@ -137,7 +138,32 @@ def _link_subjects(session: Session, data: pl.DataFrame) -> pl.DataFrame:
     return data.with_columns(ids.alias("subject_id"))
 
 
-def _land(session: Session, name: str, data: pl.DataFrame, summary: TableSummary) -> None:
+def _pairs_of_changed_orders(session: Session, data: pl.DataFrame) -> tuple[set[points.Pair], bool]:
+    """The (ratee, rater, direction) pairs rated on the stored orders whose scoring facts (status,
+    creation time, item, amount) the chunk changes, and whether any of its orders is stored."""
+    facts = ["order_id", "status", "created_at", "item_id", "amount_fen"]
+    schema = {c: data.schema[c] for c in facts}
+    keys = data["order_id"].to_list()
+    if not any_stored(session, table_of(Order), "order_id", keys):  # a first import: one cheap probe
+        return set(), False
+    stored = fetch_frame(session, table_of(Order), "order_id", keys, facts, schema)
+    if stored.is_empty():
+        return set(), False
+    joined = data.select(facts).join(stored, on="order_id", suffix="_stored")
+    differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_stored")) for c in facts[1:]])
+    changed = joined.filter(differs)["order_id"].to_list()
+    if not changed:
+        return set(), True
+    r = table_of(Rating)
+    stmt = select(r.c.ratee_account_id, r.c.rater_account_id, r.c.direction).where(
+        among_many(session, Rating.order_id, changed), r.c.kind == "initial"
+    )
+    return {(a, b, c) for a, b, c in session.execute(stmt)}, True
+
+
+def _land(
+    session: Session, name: str, data: pl.DataFrame, summary: TableSummary, policy: rating_rules.RatingRules
+) -> None:
     table = table_of(MODELS[name])
     key = "row_key" if "row_key" in data.columns else contract.TABLES[name].key[0]
     compare = [c for c in data.columns if c != key and c not in ("subject_id",)]
@@ -146,7 +172,20 @@ def _land(session: Session, name: str, data: pl.DataFrame, summary: TableSummary
         summary.extra["linked"] = summary.extra.get("linked", 0) + int(data["subject_id"].is_not_null().sum())
     # a changed order is looked at again by the default-ratings job (its status or dates may differ)
     on_update = {"defaults_settled": False} if name == "orders" else None
-    inserted, updated = merge_frame(session, table, key, data, compare=compare, on_update=on_update)
+
+    def merge(known_new: bool = False) -> tuple[int, int]:
+        return merge_frame(session, table, key, data, compare=compare, on_update=on_update, known_new=known_new)
+
+    if name == "orders":  # the points of the pairs rated on orders whose facts change move with them
+        merged: list[tuple[int, int]] = []
+        pairs, any_stored = _pairs_of_changed_orders(session, data)
+        if not any_stored:
+            merged.append(merge(known_new=True))
+        else:
+            points.refresh_pairs(session, pairs, policy, lambda: merged.append(merge()))
+        inserted, updated = merged[0]
+    else:
+        inserted, updated = merge()
     summary.inserted += inserted
     summary.updated += updated
     summary.unchanged += data.height - inserted - updated
@@ -201,7 +240,7 @@ def _chunk(
         detail = f"{key} {r[key]} appears again later in the data; the later row is kept"
         result.rejections.append(Rejection(name, int(r["_row"]), str(r[key]), "duplicate_key", detail))
         summary.rejected += 1
-    _land(session, name, shaped.filter(~earlier).drop("_row"), summary)
+    _land(session, name, shaped.filter(~earlier).drop("_row"), summary, policy)
 
 
 def _sources(folder: Path) -> dict[str, Path]:
@@ -291,7 +330,7 @@ def _analyze(db: Database, name: str) -> None:
     sequential scans of the whole — quadratic in the size of the import."""
     tables = [table_of(MODELS[name]).name] if name in MODELS else []
     if name == "ratings":
-        tables += ["ratings", "rating_chains", "credit_pair_points", "credit_points"]
+        tables += ["ratings", "rating_chains", "credit_points"]
     with unit_of_work(db) as session:
         for t in tables:
             session.execute(text(f"ANALYZE {t}"))

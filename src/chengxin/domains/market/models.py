@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chengxin.db import Base, UTCDateTime, utcnow
+from chengxin.db import Base, Code, UTCDateTime, utcnow
 
 
 class MarketAccount(Base):
@@ -20,11 +20,11 @@ class MarketAccount(Base):
 
     __tablename__ = "market_accounts"
 
-    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    platform_id: Mapped[str] = mapped_column(String(40), index=True)
-    role: Mapped[str] = mapped_column(String(10))  # buyer | seller
+    account_id: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(Code(40), index=True)
+    role: Mapped[str] = mapped_column(Code(10))  # buyer | seller
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    uscc: Mapped[str | None] = mapped_column(String(18))  # as the platform sent it (contract: subject_id)
+    uscc: Mapped[str | None] = mapped_column(Code(18))  # as the platform sent it (contract: subject_id)
     subject_id: Mapped[int | None] = mapped_column(Integer, index=True)  # our subject, when registered
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -34,10 +34,10 @@ class AccountLink(Base):
 
     __tablename__ = "market_account_links"
 
-    row_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    account_id: Mapped[str] = mapped_column(String(64), index=True)
-    link_type: Mapped[str] = mapped_column(String(10))
-    value: Mapped[str] = mapped_column(String(128))
+    row_key: Mapped[str] = mapped_column(Code(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(Code(64), index=True)
+    link_type: Mapped[str] = mapped_column(Code(10))
+    value: Mapped[str] = mapped_column(Code(128))
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (Index("ix_market_account_links_value", "link_type", "value"),)
@@ -46,8 +46,8 @@ class AccountLink(Base):
 class Item(Base):
     __tablename__ = "market_items"
 
-    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    seller_account_id: Mapped[str] = mapped_column(String(64), index=True)
+    item_id: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    seller_account_id: Mapped[str] = mapped_column(Code(64), index=True)
     category: Mapped[str] = mapped_column(String(100))
     list_price_fen: Mapped[int] = mapped_column(BigInteger)
 
@@ -57,10 +57,10 @@ class Waybill(Base):
 
     __tablename__ = "market_waybills"
 
-    waybill_no: Mapped[str] = mapped_column(String(64), primary_key=True)
-    carrier_uscc: Mapped[str] = mapped_column(String(18), index=True)
-    origin_division: Mapped[str] = mapped_column(String(6))
-    dest_division: Mapped[str] = mapped_column(String(6))
+    waybill_no: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    carrier_uscc: Mapped[str] = mapped_column(Code(18), index=True)
+    origin_division: Mapped[str] = mapped_column(Code(6))
+    dest_division: Mapped[str] = mapped_column(Code(6))
     weight_g: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -68,12 +68,12 @@ class Waybill(Base):
 class TrackingEvent(Base):
     __tablename__ = "market_tracking_events"
 
-    row_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    waybill_no: Mapped[str] = mapped_column(String(64), index=True)
+    row_key: Mapped[str] = mapped_column(Code(40), primary_key=True)
+    waybill_no: Mapped[str] = mapped_column(Code(64), index=True)
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    event_type: Mapped[str] = mapped_column(String(20))
-    division: Mapped[str | None] = mapped_column(String(6))
-    outlet_id: Mapped[str | None] = mapped_column(String(64))
+    event_type: Mapped[str] = mapped_column(Code(20))
+    division: Mapped[str | None] = mapped_column(Code(6))
+    outlet_id: Mapped[str | None] = mapped_column(Code(64))
 
 
 class Order(Base):
@@ -82,19 +82,19 @@ class Order(Base):
 
     __tablename__ = "market_orders"
 
-    order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    platform_id: Mapped[str] = mapped_column(String(40))
-    buyer_account_id: Mapped[str] = mapped_column(String(64), index=True)
-    seller_account_id: Mapped[str] = mapped_column(String(64), index=True)
-    item_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(Code(40))
+    buyer_account_id: Mapped[str] = mapped_column(Code(64), index=True)
+    seller_account_id: Mapped[str] = mapped_column(Code(64), index=True)
+    item_id: Mapped[str] = mapped_column(Code(64))
     quantity: Mapped[int] = mapped_column(Integer)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    waybill_no: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(10))
+    waybill_no: Mapped[str | None] = mapped_column(Code(64))
+    status: Mapped[str] = mapped_column(Code(10))
     deal_at: Mapped[datetime] = mapped_column(UTCDateTime)
     defaults_settled: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -104,8 +104,8 @@ class Order(Base):
 class PricePoint(Base):
     __tablename__ = "market_price_history"
 
-    row_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    item_id: Mapped[str] = mapped_column(String(64), index=True)
+    row_key: Mapped[str] = mapped_column(Code(40), primary_key=True)
+    item_id: Mapped[str] = mapped_column(Code(64), index=True)
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     price_fen: Mapped[int] = mapped_column(BigInteger)
     promotion: Mapped[bool] = mapped_column(Boolean)
@@ -114,11 +114,11 @@ class PricePoint(Base):
 class TrafficEvent(Base):
     __tablename__ = "market_traffic"
 
-    row_key: Mapped[str] = mapped_column(String(40), primary_key=True)
-    visitor_id: Mapped[str] = mapped_column(String(64), index=True)
-    seller_account_id: Mapped[str] = mapped_column(String(64))
-    item_id: Mapped[str | None] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(Code(40), primary_key=True)
+    visitor_id: Mapped[str] = mapped_column(Code(64), index=True)
+    seller_account_id: Mapped[str] = mapped_column(Code(64))
+    item_id: Mapped[str | None] = mapped_column(Code(64))
     event_time: Mapped[datetime] = mapped_column(UTCDateTime)
-    event_type: Mapped[str] = mapped_column(String(10))
+    event_type: Mapped[str] = mapped_column(Code(10))
     ip: Mapped[str | None] = mapped_column(String(64))
     device: Mapped[str | None] = mapped_column(String(128))

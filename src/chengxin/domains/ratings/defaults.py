@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import polars as pl
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from chengxin.db import table_of
 from chengxin.domains.market.models import Order
 from chengxin.domains.ratings import rules
-from chengxin.domains.ratings.intake import new_row, order_facts, store
+from chengxin.domains.ratings.intake import STORED, new_row, order_facts, store
 from chengxin.domains.ratings.models import Rating
 from chengxin.domains.ratings.points import Pair, refresh_pairs
 from chengxin.domains.records.matching import among_many
@@ -81,9 +82,12 @@ def _settle(session: Session, ids: list[str], day: date, policy: rules.RatingRul
         stored["is_default"] = True
         rows.append(stored)
         pairs.add((ratee, rater, d.value))
-    store(session, rows, [])
-    session.execute(
-        update(table_of(Order)).where(among_many(session, Order.order_id, ids)).values(defaults_settled=True)
-    )
-    refresh_pairs(session, pairs, policy)
+
+    def settle() -> None:
+        store(session, pl.DataFrame(rows, schema=STORED))
+        session.execute(
+            update(table_of(Order)).where(among_many(session, Order.order_id, ids)).values(defaults_settled=True)
+        )
+
+    refresh_pairs(session, pairs, policy, settle)
     return len(rows)

@@ -13,24 +13,24 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chengxin.db import Base, UTCDateTime, utcnow
+from chengxin.db import Base, Code, UTCDateTime, utcnow
 
 
 class Rating(Base):
     __tablename__ = "ratings"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    rating_id: Mapped[str] = mapped_column(String(80))
+    rating_id: Mapped[str] = mapped_column(Code(80))
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
-    order_id: Mapped[str] = mapped_column(String(64))
-    platform_id: Mapped[str] = mapped_column(String(40))
-    rater_account_id: Mapped[str] = mapped_column(String(64))
-    ratee_account_id: Mapped[str] = mapped_column(String(64))
-    seller_account_id: Mapped[str] = mapped_column(String(64))  # whose chain it is in
-    direction: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(10))
-    score: Mapped[str | None] = mapped_column(String(8))
+    order_id: Mapped[str] = mapped_column(Code(64))
+    platform_id: Mapped[str] = mapped_column(Code(40))
+    rater_account_id: Mapped[str] = mapped_column(Code(64))
+    ratee_account_id: Mapped[str] = mapped_column(Code(64))
+    seller_account_id: Mapped[str] = mapped_column(Code(64))  # whose chain it is in
+    direction: Mapped[str] = mapped_column(Code(16))
+    kind: Mapped[str] = mapped_column(Code(10))
+    score: Mapped[str | None] = mapped_column(Code(8))
     dsr_description: Mapped[int | None] = mapped_column(SmallInteger)
     dsr_service: Mapped[int | None] = mapped_column(SmallInteger)
     dsr_logistics: Mapped[int | None] = mapped_column(SmallInteger)
@@ -45,8 +45,9 @@ class Rating(Base):
 
     __table_args__ = (
         UniqueConstraint("rating_id", "version"),
-        Index("ix_ratings_ratee", "ratee_account_id", "direction", "created_at"),
-        Index("ix_ratings_pair", "ratee_account_id", "rater_account_id", "direction"),
+        # one index for a ratee's ratings (merchant pages read them all: counts, window, recent) and
+        # for one rater's ratings of a ratee (the pair points); every index costs every import
+        Index("ix_ratings_ratee", "ratee_account_id", "direction", "rater_account_id"),
         Index("ix_ratings_order", "order_id", "direction", "kind"),
         Index("ix_ratings_chain", "seller_account_id", "chain_seq"),
     )
@@ -58,9 +59,9 @@ class RatingReply(Base):
     __tablename__ = "rating_replies"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    rating_id: Mapped[str] = mapped_column(String(80), index=True)
-    author_account_id: Mapped[str] = mapped_column(String(64))
-    seller_account_id: Mapped[str] = mapped_column(String(64))
+    rating_id: Mapped[str] = mapped_column(Code(80), index=True)
+    author_account_id: Mapped[str] = mapped_column(Code(64))
+    seller_account_id: Mapped[str] = mapped_column(Code(64))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     chain_seq: Mapped[int] = mapped_column(BigInteger)
@@ -75,7 +76,7 @@ class RatingChain(Base):
 
     __tablename__ = "rating_chains"
 
-    seller_account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seller_account_id: Mapped[str] = mapped_column(Code(64), primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     head_hash: Mapped[str] = mapped_column(String(64))
 
@@ -86,9 +87,9 @@ class RatingFlag(Base):
     __tablename__ = "rating_flags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    rating_id: Mapped[str] = mapped_column(String(80), index=True)
-    seller_account_id: Mapped[str] = mapped_column(String(64), index=True)
-    platform_id: Mapped[str] = mapped_column(String(40))
+    rating_id: Mapped[str] = mapped_column(Code(80), index=True)
+    seller_account_id: Mapped[str] = mapped_column(Code(64), index=True)
+    platform_id: Mapped[str] = mapped_column(Code(40))
     reason: Mapped[str] = mapped_column(String(500))
     flagged_by: Mapped[str] = mapped_column(String(120))
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,24 +97,13 @@ class RatingFlag(Base):
     __table_args__ = (UniqueConstraint("rating_id", "platform_id"),)
 
 
-class PairPoints(Base):
-    """Points one rater's ratings earn one ratee in one direction (the caps apply per pair)."""
-
-    __tablename__ = "credit_pair_points"
-
-    ratee_account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    rater_account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    direction: Mapped[str] = mapped_column(String(16), primary_key=True)
-    points: Mapped[int] = mapped_column(Integer)
-
-
 class CreditPoints(Base):
     """An account's credit points and level on one side (信用积分与等级), kept as ratings arrive."""
 
     __tablename__ = "credit_points"
 
-    account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    side: Mapped[str] = mapped_column(String(8), primary_key=True)  # seller | buyer
+    account_id: Mapped[str] = mapped_column(Code(64), primary_key=True)
+    side: Mapped[str] = mapped_column(Code(8), primary_key=True)  # seller | buyer
     points: Mapped[int] = mapped_column(Integer)
     level_rank: Mapped[int] = mapped_column(SmallInteger)
     level_code: Mapped[str] = mapped_column(String(16))

@@ -1,26 +1,32 @@
 """Credit points kept incrementally (信用积分): recompute the pairs a change touches, then their totals.
 
 Points depend only on one rater's ratings of one ratee (the 14-day rule and the monthly cap are
-per pair), so when ratings arrive, change or default, the pairs they belong to are recomputed from
-their stored ratings with ``rules.pair_points`` and the ratees' totals and levels are summed again.
-The batch pipeline (``chengxin.analytics.credit``) computes the same numbers over a whole dataset.
+per pair), so when ratings arrive, change or default, or an order's status changes, the pairs
+concerned are scored with ``rules.pair_points`` on their rated sets before and after the change,
+and each ratee's total moves by the difference; its level follows. The batch pipeline
+(``chengxin.analytics.credit``) computes the same numbers over a whole dataset.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping
 
-from sqlalchemy import Table, delete, func, select, text
+import polars as pl
+from sqlalchemy import Column, MetaData, String, Table, and_, delete, select, text
 from sqlalchemy.orm import Session
 
 from chengxin.db import bulk_insert, table_of, utcnow
 from chengxin.domains.market.models import Order
+from chengxin.domains.market.store import insert_frame
 from chengxin.domains.ratings import rules
-from chengxin.domains.ratings.models import CreditPoints, PairPoints, Rating
+from chengxin.domains.ratings.models import CreditPoints, Rating
 from chengxin.domains.records.matching import among_many
 
 Pair = tuple[str, str, str]  # (ratee, rater, direction)
+TMP = Table(
+    "tmp_credit_pairs", MetaData(), Column("ratee", String), Column("rater", String), Column("direction", String)
+)
 
 
 def _temp_pairs(session: Session, pairs: Collection[Pair]) -> str:
@@ -28,82 +34,124 @@ def _temp_pairs(session: Session, pairs: Collection[Pair]) -> str:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs (ratee varchar(64), rater varchar(64), "
-            "direction varchar(16), PRIMARY KEY (ratee, rater, direction)) ON COMMIT DELETE ROWS"
+            "direction varchar(16)) ON COMMIT DELETE ROWS"  # read in full, no index to keep
         )
     else:
         conn.exec_driver_sql(
             "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs "
-            "(ratee varchar(64), rater varchar(64), direction varchar(16), PRIMARY KEY (ratee, rater, direction))"
+            "(ratee varchar(64), rater varchar(64), direction varchar(16))"
         )
     conn.exec_driver_sql("DELETE FROM tmp_credit_pairs")
-    raw = conn.connection.driver_connection
-    assert raw is not None
+    frame = pl.DataFrame(list(pairs), schema=["ratee", "rater", "direction"], orient="row")
+    insert_frame(session, TMP, frame)
     if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur, cur.copy("COPY tmp_credit_pairs (ratee, rater, direction) FROM STDIN") as copy:
-            for p in pairs:
-                copy.write_row(p)
         conn.exec_driver_sql("ANALYZE tmp_credit_pairs")  # temporary tables are never analysed otherwise
-    else:
-        raw.cursor().executemany("INSERT INTO tmp_credit_pairs VALUES (?, ?, ?)", list(pairs))
     return "tmp_credit_pairs"
 
 
-def refresh_pairs(session: Session, pairs: Collection[Pair], policy: rules.RatingRules) -> int:
-    """Recompute the points of ``pairs`` and their ratees' totals; returns the accounts updated."""
-    if not pairs:
-        return 0
-    tmp = _temp_pairs(session, pairs)
+def _stored_rated(session: Session) -> dict[Pair, list[rules.Rated]]:
+    """The rated set (current initial ratings with a score, on completed orders) of the pairs in
+    the temporary table. On PostgreSQL each pair is looked up by itself (``LATERAL … OFFSET 0``
+    keeps the planner from turning 100,000 index probes into a scan of every rating)."""
     r, o = table_of(Rating), table_of(Order)
-    stmt = text(
-        f"SELECT r.ratee_account_id, r.rater_account_id, r.direction, r.score, r.is_default, o.order_id, "
-        f"o.created_at, o.item_id, o.amount_fen FROM {r.name} r "
-        f"JOIN {tmp} t ON t.ratee = r.ratee_account_id AND t.rater = r.rater_account_id AND t.direction = r.direction "
-        f"JOIN {o.name} o ON o.order_id = r.order_id "
-        "WHERE r.is_current AND r.kind = 'initial' AND r.score IS NOT NULL AND o.status = 'completed'"
-    ).columns(created_at=Order.created_at.type)
+    cols = "r.score, r.is_default, o.order_id, o.created_at, o.item_id, o.amount_fen"
+    joined = f"{r.name} r JOIN {o.name} o ON o.order_id = r.order_id"
+    where = (
+        "r.ratee_account_id = t.ratee AND r.direction = t.direction AND r.rater_account_id = t.rater "
+        "AND r.is_current AND r.kind = 'initial' AND r.score IS NOT NULL AND o.status = 'completed'"
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        sql = (
+            "SELECT t.ratee, t.rater, t.direction, x.* FROM tmp_credit_pairs t "
+            f"CROSS JOIN LATERAL (SELECT {cols} FROM {joined} WHERE {where} OFFSET 0) x"
+        )
+    else:
+        sql = f"SELECT t.ratee, t.rater, t.direction, {cols} FROM tmp_credit_pairs t, {joined} WHERE {where}"
+    stmt = text(sql).columns(created_at=Order.created_at.type)
     grouped: dict[Pair, list[rules.Rated]] = defaultdict(list)
+    directions, scores = rules.DIRECTIONS, rules.SCORES
     for ratee, rater, direction, score, is_default, order_id, created_at, item_id, amount in session.execute(stmt):
-        d = rules.Direction(direction)
         grouped[(ratee, rater, direction)].append(
             rules.Rated(
-                order_id, rater, ratee, d, rules.Score(score), created_at, created_at, item_id, amount, bool(is_default)
-            )
+                order_id,
+                rater,
+                ratee,
+                directions[direction],
+                scores[score],
+                created_at,
+                created_at,
+                item_id,
+                amount,
+                bool(is_default),
+            )  # fmt: skip
         )
-    pp = table_of(PairPoints)
-    session.execute(
-        delete(pp).where(
-            text(
-                f"EXISTS (SELECT 1 FROM {tmp} t WHERE t.ratee = {pp.name}.ratee_account_id "
-                f"AND t.rater = {pp.name}.rater_account_id AND t.direction = {pp.name}.direction)"
-            )
-        )
-    )
-    rows = [
-        {"ratee_account_id": p[0], "rater_account_id": p[1], "direction": p[2], "points": rules.pair_points(g, policy)}
-        for p, g in grouped.items()
-    ]
-    bulk_insert(session, pp, rows)
-    return _retotal(session, pp, {p[0] for p in pairs}, policy)
+    return grouped
 
 
-def _retotal(session: Session, pp: Table, ratees: set[str], policy: rules.RatingRules) -> int:
-    sums = session.execute(
-        select(pp.c.ratee_account_id, pp.c.direction, func.sum(pp.c.points))
-        .where(among_many(session, PairPoints.ratee_account_id, ratees))
-        .group_by(pp.c.ratee_account_id, pp.c.direction)
-    ).all()
+Rated = dict[Pair, list[rules.Rated]]
+
+
+def gather(session: Session, pairs: Collection[Pair]) -> Rated:
+    """The stored rated sets of ``pairs`` (pairs without one are left out)."""
+    if not pairs:
+        return {}
+    _temp_pairs(session, pairs)
+    return _stored_rated(session)
+
+
+def deltas(before: Rated, after: Rated, pairs: Collection[Pair], policy: rules.RatingRules) -> dict[Pair, int]:
+    """How much each pair's points move from its rated set ``before`` to ``after`` (pure); a pair
+    with a rated set on either side is listed, 0 included, so its ratee gets a total."""
+    out = {}
+    for pair in pairs:
+        was, now = before.get(pair), after.get(pair)
+        if was or now:
+            out[pair] = (rules.pair_points(now, policy) if now else 0) - (rules.pair_points(was, policy) if was else 0)
+    return out
+
+
+def write(session: Session, moves: Mapping[Pair, int], policy: rules.RatingRules) -> int:
+    """Move the ratees' totals by their pairs' differences; returns the totals written."""
+    delta: dict[tuple[str, str], int] = defaultdict(int)
+    for (ratee, _, direction), n in moves.items():
+        delta[(ratee, rules.SIDE_OF[rules.DIRECTIONS[direction]])] += n
+    return _move_totals(session, delta, policy) if delta else 0
+
+
+def refresh_pairs(
+    session: Session, pairs: Collection[Pair], policy: rules.RatingRules, change: Callable[[], object]
+) -> int:
+    """Make ``change`` (store ratings, update orders…) and move the totals of the ratees of
+    ``pairs`` by what it did to their points: each pair's rated set is read before and after.
+    Returns the totals written."""
+    before = gather(session, pairs)
+    change()
+    if not pairs:
+        return 0
+    return write(session, deltas(before, gather(session, pairs), pairs, policy), policy)
+
+
+def _move_totals(session: Session, delta: Mapping[tuple[str, str], int], policy: rules.RatingRules) -> int:
+    """Add ``delta`` to the (account, side) totals and set their levels again."""
     cp = table_of(CreditPoints)
-    session.execute(delete(cp).where(among_many(session, CreditPoints.account_id, ratees)))
+    totals = dict(delta)
+    for side in ("seller", "buyer"):
+        accounts = [a for a, s in delta if s == side]
+        if not accounts:
+            continue
+        where = and_(cp.c.side == side, among_many(session, CreditPoints.account_id, accounts))
+        for account, points in session.execute(select(cp.c.account_id, cp.c.points).where(where)):
+            totals[(account, side)] += int(points)
+        session.execute(delete(cp).where(where))
     now = utcnow()
     out = []
-    for ratee, direction, total in sums:
-        level = policy.level_for(int(total))
-        side = rules.SIDE_OF[rules.Direction(direction)]
+    for (account, side), total in totals.items():
+        level = policy.level_for(total)
         out.append(
             {
-                "account_id": ratee,
+                "account_id": account,
                 "side": side,
-                "points": int(total),
+                "points": total,
                 "level_rank": level.rank,
                 "level_code": level.code,
                 "updated_at": now,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -267,8 +268,9 @@ def reply(session: Session, actor: Actor, rating_id: str, *, author_account_id: 
         "text": text.strip(),
         "created_at": utcnow(),
     }
-    chain.append(session, [("reply", row)])
-    entry = RatingReply(**row)
+    schema = {k: chain.SCHEMA[k] for k in chain.REPLY_FIELDS} | {"seller_account_id": pl.String}
+    linked = chain.append(session, "reply", pl.DataFrame([row], schema=schema))
+    entry = RatingReply(**row, **{k: linked[k][0] for k in ("chain_seq", "prev_hash", "hash")})
     session.add(entry)
     session.flush()
     audit.record(session, actor, audit.Event("rating.reply", object_type="rating", object_id=rating_id))

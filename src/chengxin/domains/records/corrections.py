@@ -73,4 +73,3 @@ def correct(
             outcome.detail or "the correction could not be written", code=outcome.code or "invalid_correction"
         )
     return get_record(session, outcome.record_id)
-

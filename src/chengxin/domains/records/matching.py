@@ -7,6 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import polars as pl
 from sqlalchemy import ColumnElement, Text, any_, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -44,6 +45,10 @@ def pg_array_literal(values: Collection[Any]) -> str:
     """A PostgreSQL array literal: integers as they are, anything else double-quoted with
     backslashes and quotes escaped (what the driver would send, without its per-element regular
     expression, which cost more than the query in a bulk import)."""
+    series = pl.Series(list(values), strict=False) if values else pl.Series([], dtype=pl.String)
+    if series.dtype == pl.String and series.null_count() == 0:  # the usual case, in one pass of Polars
+        quoted = series.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
+        return "{" + ('"' + quoted + '"').str.join(",").item() + "}" if len(series) else "{}"
     items = [
         str(v) if isinstance(v, int) else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values
     ]

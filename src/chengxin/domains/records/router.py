@@ -135,9 +135,7 @@ def revoke_record(
     record_id: PathId, data: RevokeIn, session: DB, actor: Actor = Depends(Require(P.records_revoke))
 ) -> RecordOut:
     """The source revokes its decision: a new version with status revoked; publication stops at once."""
-    rec = withdrawal.revoke(
-        session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no
-    )
+    rec = withdrawal.revoke(session, actor=actor, record_id=record_id, reason=data.reason, document_no=data.document_no)
     return files.get_visible(session, actor=actor, record_id=rec.id)
 
 
