@@ -405,12 +405,23 @@ def merge(previous: str, new: str, *, ran: set[str]) -> str:
         if new_header and old_header and not same_engines:
             lines = _widen_summary(lines, new_header, old_header, old_rows, ran)
             same_engines = True
+        seen: set[str] = set()
+        last_row = -1
         for line in lines:
             row_key = _key(line, SUMMARY_KEYS) if line.startswith("| ") else None
             if row_key and row_key not in ran and same_engines and old_rows.get(row_key):
                 line = old_rows[row_key]
                 kept.append(row_key)
+            if row_key:
+                seen.add(row_key)
             out.append(line)
+            if line.startswith("| "):
+                last_row = len(out)
+        # rows of benchmarks this run left out altogether (not even "not run") come back as they were
+        missing = [k for k in old_rows if k and k not in ran and k not in seen and same_engines]
+        if heading == "## Results" and missing and last_row >= 0:
+            out[last_row:last_row] = [old_rows[k] for k in missing]
+            kept += missing
         if heading == "## Results" and kept:
             out += [f"{KEPT_MARK}: the rows {', '.join(kept)} (this run measured {', '.join(sorted(ran))} "
                     "only); their sections below say when.", ""]
