@@ -239,6 +239,15 @@ def run_measured(argv: Sequence[str], *, env: dict[str, str], cwd: Path, log_dir
                       err_path.read_text(encoding="utf-8", errors="replace"), tree_peak)
 
 
+def json_summary(res: ProcResult, error: type[Exception]) -> dict[str, Any]:
+    """The ``--json`` summary a command prints as its last line; ``error`` when it failed or printed none."""
+    lines = [line for line in res.stdout.splitlines() if line.strip().startswith("{")]
+    if res.returncode != 0 or not lines:
+        raise error(f"{' '.join(res.argv)} exited {res.returncode}:\n{res.stderr[-3000:]}")
+    out: dict[str, Any] = json.loads(lines[-1])
+    return out
+
+
 def percentile(sorted_values: Sequence[float], p: float) -> float:
     """Nearest-rank percentile of an already sorted sequence (``p`` in 0..100)."""
     if not sorted_values:

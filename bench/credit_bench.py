@@ -9,13 +9,12 @@ set included; Spark's JVM is a separate process and not in it).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-from common import BENCH_VAR, ROOT, log, run_measured
+from common import BENCH_VAR, ROOT, json_summary, log, run_measured
 
 TARGET_S = 60.0
 TARGET_RSS_MIB = 8192.0
@@ -43,10 +42,7 @@ def _one(ratings: int, engine: str, check: bool) -> tuple[dict[str, Any], float]
     log(f"credit: {engine} on {ratings:,} ratings")
     res = run_measured(argv, env=dict(os.environ), cwd=ROOT, log_dir=BENCH_VAR / "logs", name=f"credit-{engine}",
                        timeout_s=TIMEOUT_S)
-    lines = [line for line in res.stdout.splitlines() if line.strip().startswith("{")]
-    if not lines:
-        raise RuntimeError(f"{' '.join(argv)} exited {res.returncode}:\n{res.stderr[-3000:]}")
-    out: dict[str, Any] = json.loads(lines[-1])
+    out = json_summary(res, RuntimeError)
     out["wall_s"] = round(res.wall_s, 1)
     return out, res.max_rss_kib / 1024
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common import BENCH_VAR, CHENGXIN, Target, log, run_measured
+from common import BENCH_VAR, CHENGXIN, Target, json_summary, log, run_measured
 from dataset import DataSet
 
 IMPORT_TIMEOUT_S = 1800.0
@@ -57,10 +56,7 @@ def import_file(target: Target, path: Path, *, subjects_before: int) -> ImportRu
     argv = [str(CHENGXIN), "subjects", "import", str(path), "--json"]
     result = run_measured(argv, env=target.env(), cwd=target.var_dir, log_dir=BENCH_VAR / "logs",
                           name=f"import-{target.engine}-{path.stem}", timeout_s=IMPORT_TIMEOUT_S)
-    lines = [line for line in result.stdout.splitlines() if line.strip()]
-    if result.returncode != 0 or not lines:
-        raise ImportFailed(f"{' '.join(argv)} exited {result.returncode}:\n{result.stderr[-3000:]}")
-    summary = json.loads(lines[-1])
+    summary = json_summary(result, ImportFailed)
     rows = int(summary["rows"])
     if summary.get("inserted") != rows or summary.get("rejected"):
         raise ImportFailed(f"{path.name}: not every row was inserted: {summary}")

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from common import BENCH_VAR, CHENGXIN, Target, log, run_measured
+from common import BENCH_VAR, CHENGXIN, Target, json_summary, log, run_measured
 
 TARGET_S = {"postgresql": 180.0}  # the target is for PostgreSQL; SQLite is recorded
 TIMEOUT_S = 3600.0
@@ -120,10 +120,7 @@ def run(target: Target, orders: int, *, only_rated: bool = False) -> MarketRun:
     log(f"{target.engine}: marketplace import benchmark — {orders:,} orders, {sum(rows.values()):,} rows in all")
     res = run_measured(argv, env=target.env(), cwd=target.var_dir, log_dir=BENCH_VAR / "logs",
                        name=f"market-{target.engine}", timeout_s=TIMEOUT_S)
-    lines = [line for line in res.stdout.splitlines() if line.strip()]
-    if res.returncode != 0 or not lines:
-        raise MarketImportFailed(f"{' '.join(argv)} exited {res.returncode}:\n{res.stderr[-3000:]}")
-    summary = json.loads(lines[-1])
+    summary = json_summary(res, MarketImportFailed)
     if summary.get("rejected") or summary.get("inserted") != sum(rows.values()):
         raise MarketImportFailed(f"not every row was inserted: {summary}")
     return MarketRun(str(folder), rows, res.wall_s, res.max_rss_kib / 1024, res.user_s + res.sys_s, summary)

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import BENCH_VAR, CHENGXIN, Target, log, run_measured
+from common import BENCH_VAR, CHENGXIN, Target, json_summary, log, run_measured
 from dataset import DataSet
 
 TARGET_S = {"sqlite": 300.0, "postgresql": 180.0}
@@ -191,10 +191,7 @@ def run(target: Target, data: DataSet, rows: int) -> RecordsRun:
     res = run_measured(argv, env=target.env(), cwd=target.var_dir, log_dir=BENCH_VAR / "logs",
                        name=f"records-{target.engine}", timeout_s=TIMEOUT_S, sample_tree=True)
     busy1, total1 = _cpu_times()
-    lines = [line for line in res.stdout.splitlines() if line.strip()]
-    if res.returncode != 0 or not lines:
-        raise RecordsImportFailed(f"{' '.join(argv)} exited {res.returncode}:\n{res.stderr[-3000:]}")
-    summary = json.loads(lines[-1])
+    summary = json_summary(res, RecordsImportFailed)
     if summary.get("inserted") != rows or summary.get("rejected") or summary.get("unmatched"):
         raise RecordsImportFailed(f"{sheet.name}: not every row was inserted: {summary}")
     out = RecordsRun(sheet.name, rows, res.wall_s, rows / res.wall_s, res.max_rss_kib / 1024,

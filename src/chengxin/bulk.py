@@ -1,7 +1,5 @@
-"""Bulk jobs (imports of a million rows): the garbage collector's settings, and database waits
-side by side with Python work (``side_by_side``).
-
-The garbage collector's settings for bulk jobs and for the server.
+"""Bulk jobs (imports of a million rows): the garbage collector's settings (also the server's), and
+database waits side by side with Python work (``side_by_side``).
 
 CPython's cyclic garbage collector runs a collection every 700 allocations net, and its older
 generations rescan every long-lived object — the modules, the catalog, the rows waiting in a

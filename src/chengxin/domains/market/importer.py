@@ -141,14 +141,12 @@ def _link_subjects(session: Session, data: pl.DataFrame) -> pl.DataFrame:
 def _pairs_of_changed_orders(session: Session, data: pl.DataFrame) -> tuple[set[points.Pair], bool]:
     """The (ratee, rater, direction) pairs rated on the stored orders whose scoring facts (status,
     creation time, item, amount) the chunk changes, and whether any of its orders is stored."""
-    facts = ["order_id", "status", "created_at", "item_id", "amount_fen"]
+    facts = ["order_id", *rating_rules.SCORED_ORDER_FACTS]
     schema = {c: data.schema[c] for c in facts}
     keys = data["order_id"].to_list()
     if not any_stored(session, table_of(Order), "order_id", keys):  # a first import: one cheap probe
         return set(), False
     stored = fetch_frame(session, table_of(Order), "order_id", keys, facts, schema)
-    if stored.is_empty():
-        return set(), False
     joined = data.select(facts).join(stored, on="order_id", suffix="_stored")
     differs = pl.any_horizontal([pl.col(c).ne_missing(pl.col(f"{c}_stored")) for c in facts[1:]])
     changed = joined.filter(differs)["order_id"].to_list()
@@ -177,13 +175,11 @@ def _land(
         return merge_frame(session, table, key, data, compare=compare, on_update=on_update, known_new=known_new)
 
     if name == "orders":  # the points of the pairs rated on orders whose facts change move with them
-        merged: list[tuple[int, int]] = []
-        pairs, any_stored = _pairs_of_changed_orders(session, data)
-        if not any_stored:
-            merged.append(merge(known_new=True))
+        pairs, stored = _pairs_of_changed_orders(session, data)
+        if stored:
+            inserted, updated = points.refresh_pairs(session, pairs, policy, merge)
         else:
-            points.refresh_pairs(session, pairs, policy, lambda: merged.append(merge()))
-        inserted, updated = merged[0]
+            inserted, updated = merge(known_new=True)
     else:
         inserted, updated = merge()
     summary.inserted += inserted

@@ -16,7 +16,6 @@ import polars as pl
 from psycopg.copy import QueuedLibpqWriter
 from psycopg.errors import UniqueViolation
 from sqlalchemy import Table, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from chengxin.db import column_defaults
@@ -97,7 +96,7 @@ def merge_frame(
             with session.begin_nested():
                 insert_frame(session, table, frame)
             return frame.height, 0
-        except (IntegrityError, UniqueViolation):
+        except UniqueViolation:  # raised by the driver's COPY; the savepoint is rolled back
             pass
     if postgres:
         conn.exec_driver_sql(f"CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT * FROM {table.name} WHERE false")
@@ -151,11 +150,11 @@ def fetch_frame(
     session: Session, table: Table, key: str, values: Collection[Any], columns: Sequence[str], schema: dict[str, Any]
 ) -> pl.DataFrame:
     """The stored rows whose ``key`` is among ``values``: ``columns`` typed by ``schema``."""
-    model_col = table.c[key]
-    rows: list[tuple[Any, ...]] = []
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
         return _fetch_pg(session, table, key, values, columns, schema)
+    model_col = table.c[key]
+    rows: list[tuple[Any, ...]] = []
     for i in range(0, len(values), CHUNK):
         part = values[i : i + CHUNK]
         stmt = select(*[table.c[c] for c in columns]).where(among_many(session, model_col, part))  # type: ignore[arg-type]

@@ -67,6 +67,11 @@ SCHEMA: dict[str, Any] = {
 }
 
 
+def frame_of(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """New links of one kind as a frame: their hashed fields, typed, and ``seller_account_id``."""
+    return pl.DataFrame(rows, schema={**{f: SCHEMA[f] for f in FIELDS[kind]}, "seller_account_id": pl.String})
+
+
 def canonical(frame: pl.DataFrame, kind: str) -> list[tuple[Any, ...]]:
     """Each row's hashed values in ``FIELDS[kind]`` order: strings, integers, booleans, None, and
     times as ``YYYY-MM-DDTHH:MM:SS.ffffffZ``."""
@@ -101,11 +106,10 @@ def link(kind: str, frame: pl.DataFrame, heads: Heads) -> tuple[pl.DataFrame, He
     after them (pure)."""
     after = dict(heads)
     seqs, prevs, hashes = [], [], []
-    sha, dumps = hashlib.sha256, orjson.dumps
     for seller, values in zip(frame["seller_account_id"].to_list(), canonical(frame, kind), strict=True):
         seq, prev = after.get(seller, (0, GENESIS))
         seq += 1
-        digest = sha(prev.encode() + dumps([kind, seq, *values])).hexdigest()
+        digest = link_hash(prev, kind, seq, values)
         seqs.append(seq)
         prevs.append(prev)
         hashes.append(digest)

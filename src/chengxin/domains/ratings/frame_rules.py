@@ -24,7 +24,6 @@ from chengxin.domains.ratings.rules import DSR_FIELDS, RatingRules
 # direction, kind, score, dsr_*, created_at, _row), its order's as ``o_buyer``, ``o_seller``,
 # ``o_status``, ``o_created_at``, ``o_deal_at`` (null: order unknown), ``stored_initial`` and
 # ``stored_follow_up`` (booleans) and ``sender_ok`` (false: the order is another platform's).
-ORDER_COLUMNS = ("o_buyer", "o_seller", "o_status", "o_created_at", "o_deal_at")
 
 
 def _first(*cases: tuple[pl.Expr, str]) -> pl.Expr:

@@ -13,10 +13,10 @@ mention is judged against what the first one did.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import polars as pl
 from sqlalchemy import update
@@ -31,7 +31,6 @@ from chengxin.domains.ratings.models import Rating
 from chengxin.domains.ratings.points import Pair, refresh_pairs
 
 CONTENT = chain.CONTENT
-T = TypeVar("T")
 UTC_TIME = chain.UTC_TIME
 # A stored rating row as the intake builds it (the database gives ``id``).
 STORED = pl.Schema(
@@ -153,9 +152,7 @@ def take_in(
     rows = pl.concat([new, _version_frame(versions)]).cast(STORED)
     table = table_of(Rating)
     changed_before = points.gather(session, changed_pairs)
-    if versions:
-        superseded = [old["id"] for old, _ in versions]
-        session.execute(update(table).where(table.c.id.in_(superseded)).values(is_current=False))
+    _supersede(session, [old["id"] for old, _ in versions])
     heads = chain.lock_heads(session, set(rows["seller_account_id"].to_list()))
     # the new ratings' pairs: what is stored of them is read while the rows' hashes are made …
     stored, (linked, moved_heads) = side_by_side(
@@ -223,10 +220,9 @@ def _wording(row: dict[str, Any], policy: rules.RatingRules, now: datetime, plat
         rules=policy,
         now=now,
     )
-    if refusal is not None:
-        return refusal.code, refusal.detail
-    detail = f"order {row['order_id']} is on platform {row['o_platform']}, not the sender's ({platform})"
-    return "platform_mismatch", detail
+    refusal = refusal or rules.check_sender(row["order_id"], row["o_platform"], platform)
+    assert refusal is not None, "the batch check refused a row the rules accept"
+    return refusal.code, refusal.detail
 
 
 def _new_rows(accepted: pl.DataFrame, now: datetime) -> pl.DataFrame:
@@ -248,16 +244,15 @@ def _new_rows(accepted: pl.DataFrame, now: datetime) -> pl.DataFrame:
 
 
 def _arriving(initials: pl.DataFrame) -> dict[Pair, list[rules.Rated]]:
-    """The accepted new initial ratings by pair, as the points rules see them."""
+    """The accepted new initial ratings by pair, as the points rules see them (accepted: on a
+    completed order, with a score — ``check_rating`` saw to it)."""
     out: dict[Pair, list[rules.Rated]] = {}
     cols = ("ratee_account_id", "rater_account_id", "direction", "score", "order_id", "o_created_at", "o_item",
-            "o_amount", "o_status")  # fmt: skip
-    for ratee, rater, direction, score, order_id, created, item, amount, status in initials.select(cols).iter_rows():
-        pair = (ratee, rater, direction)
-        bucket = out.setdefault(pair, [])
-        if status == "completed" and score is not None:
-            d = rules.DIRECTIONS[direction]
-            bucket.append(rules.Rated(order_id, rater, ratee, d, rules.SCORES[score], created, created, item, amount))
+            "o_amount")  # fmt: skip
+    for ratee, rater, direction, score, order_id, created, item, amount in initials.select(cols).iter_rows():
+        d, s = rules.DIRECTIONS[direction], rules.SCORES[score]
+        rated = rules.Rated(order_id, rater, ratee, d, s, created, created, item, amount)
+        out.setdefault((ratee, rater, direction), []).append(rated)
     return out
 
 
@@ -295,9 +290,9 @@ def take_in_rows(
             result.refused.append(Refused(row["_row"], rid, refusal.code, refusal.detail))
             continue
         assert o is not None
-        if platform is not None and platforms[o.order_id] != platform:
-            detail = f"order {o.order_id} is on platform {platforms[o.order_id]}, not the sender's ({platform})"
-            result.refused.append(Refused(row["_row"], rid, "platform_mismatch", detail))
+        wrong_sender = rules.check_sender(o.order_id, platforms[o.order_id], platform)
+        if wrong_sender is not None:
+            result.refused.append(Refused(row["_row"], rid, wrong_sender.code, wrong_sender.detail))
             continue
         given.add((r.order_id, r.direction, r.kind))
         stored = new_row(row, o, platforms[o.order_id], now)
@@ -384,19 +379,18 @@ def _compare(
     return new
 
 
-def store(
-    session: Session,
-    rows: pl.DataFrame,
-    superseded: list[int] | None = None,
-    while_copying: Callable[[], T] | None = None,
-) -> T | None:
+def _supersede(session: Session, ids: list[int]) -> None:
+    """The stored versions ``ids`` stop being current (a new version of each is being stored)."""
+    if ids:
+        table = table_of(Rating)
+        session.execute(update(table).where(table.c.id.in_(ids)).values(is_current=False))
+
+
+def store(session: Session, rows: pl.DataFrame, superseded: list[int] | None = None) -> None:
     """Chain and insert new rating rows (``STORED`` columns); ``superseded``: ids of the versions
-    they replace, which stop being current. ``while_copying``: see ``store.insert_frame``."""
-    table = table_of(Rating)
-    if superseded:
-        session.execute(update(table).where(table.c.id.in_(superseded)).values(is_current=False))
-    linked = chain.append(session, "rating", rows.cast(STORED))
-    return insert_frame(session, table, linked, while_copying=while_copying)
+    they replace, which stop being current."""
+    _supersede(session, superseded or [])
+    insert_frame(session, table_of(Rating), chain.append(session, "rating", rows.cast(STORED)))
 
 
 def change(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
+from typing import TypeVar
 
 import polars as pl
 from sqlalchemy import Column, MetaData, String, Table, and_, delete, select, text
@@ -29,24 +30,18 @@ TMP = Table(
 )
 
 
-def _temp_pairs(session: Session, pairs: Collection[Pair]) -> str:
+def _temp_pairs(session: Session, pairs: Collection[Pair]) -> None:
+    """``pairs`` in the temporary table (read in full: no index to keep)."""
     conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs (ratee varchar(64), rater varchar(64), "
-            "direction varchar(16)) ON COMMIT DELETE ROWS"  # read in full, no index to keep
-        )
-    else:
-        conn.exec_driver_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs "
-            "(ratee varchar(64), rater varchar(64), direction varchar(16))"
-        )
+    postgres = conn.dialect.name == "postgresql"
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE IF NOT EXISTS tmp_credit_pairs (ratee varchar(64), rater varchar(64), direction varchar(16))"
+        + (" ON COMMIT DELETE ROWS" if postgres else "")
+    )
     conn.exec_driver_sql("DELETE FROM tmp_credit_pairs")
-    frame = pl.DataFrame(list(pairs), schema=["ratee", "rater", "direction"], orient="row")
-    insert_frame(session, TMP, frame)
-    if conn.dialect.name == "postgresql":
+    insert_frame(session, TMP, pl.DataFrame(list(pairs), schema=["ratee", "rater", "direction"], orient="row"))
+    if postgres:
         conn.exec_driver_sql("ANALYZE tmp_credit_pairs")  # temporary tables are never analysed otherwise
-    return "tmp_credit_pairs"
 
 
 def _stored_rated(session: Session) -> dict[Pair, list[rules.Rated]]:
@@ -83,15 +78,16 @@ def _stored_rated(session: Session) -> dict[Pair, list[rules.Rated]]:
                 item_id,
                 amount,
                 bool(is_default),
-            )  # fmt: skip
+            )
         )
     return grouped
 
 
-Rated = dict[Pair, list[rules.Rated]]
+RatedSets = dict[Pair, list[rules.Rated]]
+T = TypeVar("T")
 
 
-def gather(session: Session, pairs: Collection[Pair]) -> Rated:
+def gather(session: Session, pairs: Collection[Pair]) -> RatedSets:
     """The stored rated sets of ``pairs`` (pairs without one are left out)."""
     if not pairs:
         return {}
@@ -99,7 +95,7 @@ def gather(session: Session, pairs: Collection[Pair]) -> Rated:
     return _stored_rated(session)
 
 
-def deltas(before: Rated, after: Rated, pairs: Collection[Pair], policy: rules.RatingRules) -> dict[Pair, int]:
+def deltas(before: RatedSets, after: RatedSets, pairs: Collection[Pair], policy: rules.RatingRules) -> dict[Pair, int]:
     """How much each pair's points move from its rated set ``before`` to ``after`` (pure); a pair
     with a rated set on either side is listed, 0 included, so its ratee gets a total."""
     out = {}
@@ -118,17 +114,15 @@ def write(session: Session, moves: Mapping[Pair, int], policy: rules.RatingRules
     return _move_totals(session, delta, policy) if delta else 0
 
 
-def refresh_pairs(
-    session: Session, pairs: Collection[Pair], policy: rules.RatingRules, change: Callable[[], object]
-) -> int:
+def refresh_pairs(session: Session, pairs: Collection[Pair], policy: rules.RatingRules, change: Callable[[], T]) -> T:
     """Make ``change`` (store ratings, update orders…) and move the totals of the ratees of
     ``pairs`` by what it did to their points: each pair's rated set is read before and after.
-    Returns the totals written."""
+    Returns what ``change`` returned."""
     before = gather(session, pairs)
-    change()
-    if not pairs:
-        return 0
-    return write(session, deltas(before, gather(session, pairs), pairs, policy), policy)
+    done = change()
+    if pairs:
+        write(session, deltas(before, gather(session, pairs), pairs, policy), policy)
+    return done
 
 
 def _move_totals(session: Session, delta: Mapping[tuple[str, str], int], policy: rules.RatingRules) -> int:

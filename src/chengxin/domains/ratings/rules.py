@@ -248,6 +248,15 @@ def check_rating(
     return None
 
 
+def check_sender(order_id: str, order_platform: str, sender: str | None) -> Refusal | None:
+    """A platform sends ratings on its own orders only (``sender`` None: the credit centre's import)."""
+    if sender is None or order_platform == sender:
+        return None
+    return Refusal(
+        "platform_mismatch", f"order {order_id} is on platform {order_platform}, not the sender's ({sender})"
+    )
+
+
 def check_resend(rating_id: str, changed: list[str], *, kind: str, new_score: str | None) -> Refusal | None:
     """A recorded rating sent again with ``changed`` fields: only the score of an initial rating may
     change (then ``check_change`` decides); anything else is refused — a rating is never edited."""
@@ -284,6 +293,11 @@ def check_change(
 
 
 # --- points -----------------------------------------------------------------------------------
+
+
+# What of an order the points depend on (besides its id): a change of one of these moves the points
+# of the pairs rated on it.
+SCORED_ORDER_FACTS = ("status", "created_at", "item_id", "amount_fen")
 
 
 class Rated(NamedTuple):

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-import polars as pl
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -268,8 +267,7 @@ def reply(session: Session, actor: Actor, rating_id: str, *, author_account_id: 
         "text": text.strip(),
         "created_at": utcnow(),
     }
-    schema = {k: chain.SCHEMA[k] for k in chain.REPLY_FIELDS} | {"seller_account_id": pl.String}
-    linked = chain.append(session, "reply", pl.DataFrame([row], schema=schema))
+    linked = chain.append(session, "reply", chain.frame_of("reply", [row]))
     entry = RatingReply(**row, **{k: linked[k][0] for k in ("chain_seq", "prev_hash", "hash")})
     session.add(entry)
     session.flush()

@@ -45,10 +45,12 @@ def pg_array_literal(values: Collection[Any]) -> str:
     """A PostgreSQL array literal: integers as they are, anything else double-quoted with
     backslashes and quotes escaped (what the driver would send, without its per-element regular
     expression, which cost more than the query in a bulk import)."""
-    series = pl.Series(list(values), strict=False) if values else pl.Series([], dtype=pl.String)
+    if not values:
+        return "{}"
+    series = pl.Series(list(values), strict=False)
     if series.dtype == pl.String and series.null_count() == 0:  # the usual case, in one pass of Polars
         quoted = series.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
-        return "{" + ('"' + quoted + '"').str.join(",").item() + "}" if len(series) else "{}"
+        return "{" + str(('"' + quoted + '"').str.join(",").item()) + "}"
     items = [
         str(v) if isinstance(v, int) else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"' for v in values
     ]
