@@ -39,7 +39,11 @@ def free_port() -> int:
 
 
 class Server:
-    """``chengxin serve --host 127.0.0.1 --port P`` (one worker) for the lifetime of a ``with``."""
+    """``chengxin serve --host 127.0.0.1 --port P`` (one worker) for the lifetime of a ``with``.
+
+    The server's daily jobs are off (``CHENGXIN_JOBS_ENABLED=false``, as when cron runs ``chengxin
+    jobs run``): the day's first server would otherwise run them — default ratings over a million
+    orders — in the middle of the measurement."""
 
     def __init__(self, target: Target, label: str, *, startup_timeout_s: float = 180.0) -> None:
         self.target = target
@@ -53,7 +57,8 @@ class Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         argv = [str(CHENGXIN), "serve", "--host", HOST, "--port", str(self.port)]
         with self.log_path.open("wb") as fh:
-            self.proc = subprocess.Popen(argv, env=self.target.env(), cwd=self.target.var_dir, stdout=fh,
+            env = {**self.target.env(), "CHENGXIN_JOBS_ENABLED": "false"}
+            self.proc = subprocess.Popen(argv, env=env, cwd=self.target.var_dir, stdout=fh,
                                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.startup_timeout_s
         while time.monotonic() < deadline:

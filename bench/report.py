@@ -270,8 +270,11 @@ def render(report: Report) -> str:
             "fails.", ""]
     out += _import_section(report)
     out += ["", "## 2. Exact lookup by USCC or RIC", "",
-            f"{plan.data.total:,} subjects loaded with the same import command. "
-            "`chengxin serve --host 127.0.0.1` (one uvicorn worker) on a free port; after /healthz "
+            f"{plan.data.total:,} subjects loaded with the same import command; before the first "
+            "server, the subjects' table and indexes are read into the cache once (`pg_prewarm`; the "
+            "SQLite file read through), as a running server has them. "
+            "`chengxin serve --host 127.0.0.1` (one uvicorn worker; its daily jobs off, "
+            "`CHENGXIN_JOBS_ENABLED=false`, as when cron runs them) on a free port; after /healthz "
             f"answers and {plan.lookup_warmup:,} unmeasured warm-up requests (sent one at a time, so "
             "that no backlog is left), "
             f"{plan.lookup_requests:,} requests `GET /api/v1/subjects/by-code/{{code}}` are sent "

@@ -24,7 +24,7 @@ from http_load import (
     run_open_loop,
     service_time,
 )
-from load import LoadResult, load, maintain
+from load import LoadResult, load, maintain, warm_cache
 from market_import import MarketRun
 from records_import import RecordsRun
 
@@ -236,6 +236,7 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         log(f"{engine}: chengxin db maintain after the load took {seconds:.1f} s")
         save_state(target, loaded=res.loaded.total_rows)
     if only & {"lookup", "search"}:
+        log(f"{engine}: subjects' table and indexes read into the cache in {warm_cache(target):.1f} s")
         _lookup_and_search(res, target, plan, only)
     if "records" in only:
         res.records = records_import.run(target, plan.data, plan.records_rows)

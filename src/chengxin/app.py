@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     app.state.metrics = Metrics()
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     metrics = public_metrics if settings.metrics_public else metrics_router
-    routers = [ops_router, metrics, accounts_router, subjects_router, audit_router, catalog_router, commitments_router]
+    routers = [subjects_router, ops_router, metrics, accounts_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
     routers += [records_router]

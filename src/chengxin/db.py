@@ -137,9 +137,11 @@ def _sqlite_engine(url: str, *, immediate: bool, pool: PoolSettings) -> Engine:
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if immediate:
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -188,10 +190,8 @@ def unit_of_work(db: Database, *, readonly: bool = False) -> Iterator[Session]:
     session.info["readonly"] = readonly
     try:
         yield session
-        if readonly:
-            session.rollback()
-        else:
-            session.commit()
+        if not readonly:
+            session.commit()  # a read-only one ends in close(), which rolls back for less
     except BaseException:
         session.rollback()
         raise
