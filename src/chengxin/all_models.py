@@ -6,7 +6,7 @@ from chengxin.domains.attachments.models import Attachment, AttachmentLink
 from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
-from chengxin.domains.evaluation.models import EvaluationState
+from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.market.models import (
     AccountLink,
     Item,
@@ -42,7 +42,9 @@ __all__ = [
     "CommitmentBreach",
     "CreditPoints",
     "CreditRecord",
+    "Evaluation",
     "EvaluationState",
+    "GradeChange",
     "IdentityVerification",
     "Item",
     "JobRun",

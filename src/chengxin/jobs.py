@@ -69,10 +69,24 @@ def _rating_defaults(db: Database, actor: Actor, day: date) -> dict[str, Any]:
     return {"given": given}
 
 
+def _evaluations(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Refresh the evaluations left stale by the day's large changes (expiries, imports)."""
+    from chengxin.domains.evaluation.service import refresh_stale
+
+    total = 0
+    while True:
+        with unit_of_work(db) as session:
+            done = refresh_stale(session, on=day, limit=2_000)
+        total += done
+        if done < 2_000:
+            return {"refreshed": total}
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
     "ratings.defaults": _rating_defaults,
+    "evaluations.refresh": _evaluations,
 }
 
 

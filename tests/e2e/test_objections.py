@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts import service as accounts
-from chengxin.domains.evaluation.models import EvaluationState
+from chengxin.domains.evaluation.models import EvaluationState, GradeChange
 from chengxin.events import OutboxEvent
 from chengxin.security.actor import cli_actor
 from chengxin.security.audit import AuditEntry
@@ -140,7 +140,8 @@ def test_the_centre_decides_its_own_and_a_revocation_is_withdrawn_everywhere(env
     with unit_of_work(_db(env), readonly=True) as s:
         topics = {t for (t,) in s.execute(select(OutboxEvent.topic))}
         state = s.get(EvaluationState, env.person_id)
-        assert state is not None and state.stale and state.cause == "record.revoked"
+        assert state is not None and not state.stale and state.cause == "record.revoked"  # refreshed at once
+        assert s.scalar(select(GradeChange.cause).where(GradeChange.subject_id == env.person_id)) == "record.revoked"
     assert {"record.revoked", "sharing.withdrawal", "lists.recheck"} <= topics
 
 

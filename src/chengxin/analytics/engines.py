@@ -64,6 +64,10 @@ class AnalyticsEngine(Protocol):
         """A contract table read from a dataset folder (``<table>.parquet`` or ``<table>.csv``)."""
         ...
 
+    def load(self, frame: pl.DataFrame) -> nw.LazyFrame[Any]:
+        """Any Polars frame, as it is, loaded into the engine (inputs that are not contract tables)."""
+        ...
+
     def collect(self, frame: nw.LazyFrame[Any]) -> pl.DataFrame:
         """Run a pipeline and bring its result back as a Polars DataFrame."""
         ...
@@ -166,6 +170,9 @@ class PolarsEngine:
     def read_table(self, folder: Path, table: str) -> nw.LazyFrame[Any]:
         return nw.from_native(read_typed(folder, table).lazy())
 
+    def load(self, frame: pl.DataFrame) -> nw.LazyFrame[Any]:
+        return nw.from_native(frame.lazy())
+
     def collect(self, frame: nw.LazyFrame[Any]) -> pl.DataFrame:
         native = nw.to_native(frame)
         assert isinstance(native, pl.LazyFrame)
@@ -189,6 +196,9 @@ class DuckDBEngine:
 
     def read_table(self, folder: Path, table: str) -> nw.LazyFrame[Any]:
         return self._load(read_typed(folder, table))
+
+    def load(self, frame: pl.DataFrame) -> nw.LazyFrame[Any]:
+        return self._load(frame)
 
     def _load(self, frame: pl.DataFrame) -> nw.LazyFrame[Any]:
         arrow = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
@@ -236,7 +246,10 @@ class SparkEngine:
     name: Engine = "spark"
 
     def from_polars(self, frame: pl.DataFrame, table: str) -> nw.LazyFrame[Any]:
-        arrow = typed_frame(frame, table).to_arrow(compat_level=pl.CompatLevel.oldest())
+        return self.load(typed_frame(frame, table))
+
+    def load(self, frame: pl.DataFrame) -> nw.LazyFrame[Any]:
+        arrow = frame.to_arrow(compat_level=pl.CompatLevel.oldest())
         return nw.from_native(spark_session().createDataFrame(arrow))
 
     def read_table(self, folder: Path, table: str) -> nw.LazyFrame[Any]:

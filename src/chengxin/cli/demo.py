@@ -81,6 +81,12 @@ def demo(
             )
         if market.platform_token:
             summary.tokens["platform"] = market.platform_token
+    from chengxin.domains.evaluation.service import run as evaluate_all
+    from chengxin.domains.subjects.service import legal_today as evaluation_day
+    from chengxin.security.actor import cli_actor
+
+    with console.status("信用评价 evaluating every subject …"):
+        evaluated, _ = evaluate_all(db, cli_actor("demo"), engine="polars", on=evaluation_day())
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -91,6 +97,7 @@ def demo(
         "objections": {"filed": summary.objections.objections, "decided": summary.objections.decided},
         "repairs": {"applied": summary.objections.repairs, "approved": summary.objections.repaired},
         "marketplace": None if market is None else {**market.imported, "default_ratings": market.default_ratings},
+        "evaluations": evaluated.as_dict(),
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -113,5 +120,7 @@ def demo(
         console.print(summary.objections.line(), highlight=False)
         if market is not None:
             console.print(market.line(), highlight=False)
+        grades = ", ".join(f"{g} {n:,}" for g, n in evaluated.grades.items())
+        console.print(f"信用评价 evaluations: {evaluated.subjects:,} subjects — {grades}", highlight=False)
     if serve_site:
         serve(host=host, port=port, workers=None)

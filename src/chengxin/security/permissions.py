@@ -50,6 +50,7 @@ class Permission(StrEnum):
     attachments_read = "attachments:read"  # read materials (each sees what it may: see attachments/service.py)
     market_import = "market:import"  # send marketplace data (batch API; the CLI is the operator's)
     ratings_report = "ratings:report"  # a platform reports rating changes, replies and malicious-review flags
+    evaluations_read = "evaluations:read"  # any subject's score, grade and explanation (read audited)
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -97,6 +98,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.records_read,
             P.records_read_restricted,
             P.records_revoke,
+            P.evaluations_read,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,
@@ -115,6 +117,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.objections_read,
             P.repair_read,
             P.attachments_read,
+            P.evaluations_read,
             P.audit_read,
             P.audit_verify,
             P.ops_metrics,

@@ -5,7 +5,8 @@ One workflow for the three causes, in one transaction with the change:
 
 1. the record is unpublished — the records domain sets its status (a new revoked version, or the
    current version's status *repaired* / *expired*);
-2. the subject's evaluation is marked stale (recomputed by the evaluation capability);
+2. the subject's evaluation is recomputed at once (a few subjects) or marked stale for the
+   `evaluations.refresh` job (a large batch);
 3. the subject's list entries are re-checked — event ``lists.recheck`` (the lists capability
    consumes it);
 4. sharing subscribers are told — event ``sharing.withdrawal`` in the outbox, from which sharing
@@ -34,6 +35,7 @@ from chengxin.domains.records import publicity, versions
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.publicity import Unpublished
 from chengxin.domains.records.rules import Status
+from chengxin.domains.records.service import legal_today
 from chengxin.events import emit_batch
 from chengxin.security import audit
 from chengxin.security.actor import Actor
@@ -46,7 +48,7 @@ class Cause(StrEnum):
 
 
 AUDIT_ACTION = {Cause.repaired: "record.repair", Cause.revoked: "record.revoke", Cause.expired: "record.expire"}
-STEPS = ("unpublished", "evaluation_stale", "lists_recheck", "sharing_withdrawal")
+STEPS = ("unpublished", "evaluation_refresh", "lists_recheck", "sharing_withdrawal")
 
 
 def follow_up(
@@ -57,7 +59,7 @@ def follow_up(
         return
     subjects = sorted({r.subject_id for r in records})
     changed = [(r.record_id, r.subject_id) for r in records]
-    evaluation_service.mark_stale(session, subjects, cause=f"record.{cause}")
+    evaluation_service.changed(session, subjects, cause=f"record.{cause}", on=legal_today())
     emit_batch(session, f"record.{cause}", object_type="credit_record", changed=changed, payload=detail)
     emit_batch(
         session, "lists.recheck", object_type="subject", changed=[(s, s) for s in subjects],

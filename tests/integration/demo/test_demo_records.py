@@ -4,6 +4,7 @@ builds the same kind of data."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -18,6 +19,7 @@ from chengxin.demo.load import load_province
 from chengxin.demo.province import generate_province
 from chengxin.demo.records import PLATFORM_TYPES, generate_records
 from chengxin.domains.accounts.models import Organisation, User
+from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.objections.models import Objection
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.repair.models import RepairApplication
@@ -111,7 +113,11 @@ def _nest(counts: Counter[tuple[str, str]]) -> dict[str, Counter[str]]:
 def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  # noqa: F811
     r = runner.invoke(app, ["demo", "--no-serve", "--json", "--enterprises", "200", "--persons", "100", "--seed", "3"])
     assert r.exit_code == 0, r.output
+    evaluated = json.loads(r.output.strip().splitlines()[-1])["evaluations"]
     with unit_of_work(db) as s:
+        # every subject of the demo is evaluated (the marketplace's shops with their ratings too)
+        assert evaluated["subjects"] == s.scalar(select(func.count()).select_from(Subject)) > 0
+        assert s.scalar(select(func.count()).select_from(Evaluation)) == evaluated["subjects"]
         statuses = dict(
             s.execute(
                 select(CreditRecord.status, func.count())

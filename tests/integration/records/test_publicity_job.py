@@ -137,9 +137,9 @@ def test_cli_expire_at_a_chosen_date(db: Database, settings: Settings, monkeypat
 
 
 def test_expiry_runs_the_whole_withdrawal(db: Database, settings: Settings) -> None:
-    """Expiry, like repair and revocation, goes through the withdrawal workflow: evaluation stale,
+    """Expiry, like repair and revocation, goes through the withdrawal workflow: evaluation refreshed,
     lists re-checked, sharing told, one audit entry naming the steps."""
-    from chengxin.domains.evaluation.models import EvaluationState
+    from chengxin.domains.evaluation.models import EvaluationState, GradeChange
     from chengxin.security.audit import AuditEntry
 
     until = _load(db, settings, n=20)
@@ -151,10 +151,12 @@ def test_expiry_runs_the_whole_withdrawal(db: Database, settings: Settings) -> N
     with unit_of_work(db, readonly=True) as s:
         subject_id = s.scalar(select(CreditRecord.subject_id))
         state = s.get(EvaluationState, subject_id)
-        assert state is not None and state.stale and state.cause == "record.expired"
+        assert state is not None and not state.stale and state.cause == "record.expired"  # refreshed at once
+        causes = s.scalars(select(GradeChange.cause).where(GradeChange.subject_id == subject_id)).all()
+        assert causes == ["record.expired"]
         by_topic = {e.topic: e.payload for e in s.scalars(select(OutboxEvent))}
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "record.expire")).one()
         assert entry.detail is not None and entry.detail["record_ids"] == due
-        assert entry.detail["steps"] == ["unpublished", "evaluation_stale", "lists_recheck", "sharing_withdrawal"]
+        assert entry.detail["steps"] == ["unpublished", "evaluation_refresh", "lists_recheck", "sharing_withdrawal"]
     assert by_topic["sharing.withdrawal"]["object_ids"] == due and by_topic["sharing.withdrawal"]["cause"] == "expired"
     assert by_topic["lists.recheck"]["subject_ids"] == [subject_id]
