@@ -12,10 +12,12 @@ from importlib import metadata
 from pathlib import Path
 
 import credit_bench
+import evaluation_bench
 import file_page
 import market_import
 import records_import
 from credit_bench import CreditRun
+from evaluation_bench import EvaluationRun
 from http_load import MAX_CONNECTIONS, LoadRun, ServiceTime
 from scenarios import (
     IMPORT_TARGET_S,
@@ -67,6 +69,7 @@ class Report:
     results: list[EngineResult]
     code: str = ""
     credit: CreditRun | None = None
+    evaluation: EvaluationRun | None = None
 
 
 def _ms(value: float) -> str:
@@ -103,6 +106,12 @@ def _summary(report: Report) -> list[str]:
         cell = _verdict(Verdict(figure, goal, passed))
         lines.append(f"| Batch credit over {report.plan.credit_ratings:,} ratings, Polars, no database "
                      f"(Spark local mode must agree) | {goal} | " + " | ".join([cell] * len(report.results)) + " |")
+    if report.evaluation is not None:
+        figure, goal, passed = report.evaluation.verdict()
+        cell = _verdict(Verdict(figure, goal, passed))
+        lines.append(f"| Batch evaluation of {report.plan.evaluation_subjects:,} subjects with "
+                     f"{report.plan.evaluation_records:,} records, Polars (Spark must agree); refresh of one "
+                     f"subject | {goal} | " + " | ".join([cell] * len(report.results)) + " |")
     return lines
 
 
@@ -319,16 +328,17 @@ def render(report: Report) -> str:
     out += market_import.section(plan.market_orders, [(ENGINE_NAMES[r.engine], r.market, r.market_full,
                                                        _verdict(r.verdicts.get("market"))) for r in results])
     out += credit_bench.section(plan.credit_ratings, report.credit)
+    out += evaluation_bench.section(plan.evaluation_subjects, plan.evaluation_records, report.evaluation)
     return "\n".join(out)
 
 
 # --- keeping the sections of benchmarks a partial run (--only) did not run ---------------------------
 
 SECTION_KEYS = {"## 1. ": "import", "## 2. ": "lookup", "## 3. ": "search", "## 4. ": "records", "## 5. ": "file",
-                "## 6. ": "market", "## 7. ": "credit"}
+                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation"}
 SUMMARY_KEYS = {"(`chengxin subjects import`)": "import", "| Lookup by": "lookup", "| Name search": "search",
                 "(`chengxin records import`)": "records", "| Credit file": "file",
-                "(`chengxin market import`)": "market", "| Batch credit": "credit"}
+                "(`chengxin market import`)": "market", "| Batch credit": "credit", "| Batch evaluation": "evaluation"}
 KEPT_MARK = "> Kept from an earlier run"
 
 
@@ -374,7 +384,7 @@ def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows:
         earlier = dict(zip(old_engines, _cells(old_rows[key])[2:], strict=False)) if old_rows.get(key) else {}
         row = []
         for engine in old_engines:
-            if key == "credit" and fresh:  # engine-independent: the same figure in every column
+            if key in ("credit", "evaluation") and fresh:  # engine-independent: one figure in every column
                 row.append(next(iter(fresh.values())))
             elif engine in fresh and key in ran:
                 row.append(fresh[engine])

@@ -26,12 +26,13 @@ import traceback
 from pathlib import Path
 
 import credit_bench
+import evaluation_bench
 from common import BENCH_VAR, ENGINES, ROOT, git_head, jsonable, log, source_digest
 from dataset import ensure_dataset
 from report import Report, merge, render
 from scenarios import EngineResult, Plan, run_engine
 
-BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit")
+BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation")
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -47,8 +48,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
     p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
-                   help="benchmarks to run, comma-separated: import,lookup,search,records,file,market,credit "
-                        "(default: all)")
+                   help="benchmarks to run, comma-separated: import,lookup,search,records,file,market,credit,"
+                        "evaluation (default: all)")
     p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
                    help="sqlite,postgresql (default: both)")
     p.add_argument("--reuse-db", action="store_true",
@@ -68,7 +69,7 @@ def make_plan(quick: bool) -> Plan:
                     search_rate=50, search_requests=100, search_warmup=20, service_requests=100,
                     sweep_rates=(50, 100), sweep_seconds=3, records_rows=10_000,
                     file_requests=100, file_warmup=10, market_orders=20_000, credit_ratings=200_000,
-                    credit_spark_ratings=50_000)
+                    credit_spark_ratings=50_000, evaluation_subjects=10_000, evaluation_records=100_000)
     return Plan(import_rows=100_000, data=ensure_dataset("full", files=10, chunk=100_000),
                 lookup_rate=200, lookup_requests=6_000, lookup_warmup=600,
                 search_rate=50, search_requests=1_000, search_warmup=100, service_requests=300,
@@ -109,13 +110,20 @@ def main(argv: list[str]) -> int:
             failed = EngineResult(engine, "")
             failed.problems.append(f"run failed: {type(exc).__name__}: {str(exc)[:500]}")
             results.append(failed)
+    evaluation = None
+    if "evaluation" in only:  # after the databases: its refresh runs on the subjects they loaded
+        try:
+            evaluation = evaluation_bench.run(plan.evaluation_subjects, plan.evaluation_records,
+                                              spark=bool(plan.evaluation_spark), engines=args.engines)
+        except Exception:
+            log(f"evaluation: FAILED\n{traceback.format_exc()}")
     finished = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     code_after = source_digest()
     head = git_head()
     code = (f"git {head}, " if head else "no commit yet, ") + f"src/chengxin digest {code_before}"
     if code_after != code_before:
         code += f" at the start, {code_after} at the end (the source changed during the run)"
-    report = Report(command_line(argv), started, finished, args.quick, plan, results, code, credit)
+    report = Report(command_line(argv), started, finished, args.quick, plan, results, code, credit, evaluation)
     default = "benchmarks-quick.md" if args.quick else "benchmarks-reuse.md" if args.reuse_db else None
     output = args.output or (BENCH_VAR / default if default else DOC)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +148,10 @@ def main(argv: list[str]) -> int:
         log(f"{'analytics':>10} credit: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
     ok = all(v.passed for r in results for v in r.verdicts.values()) and not any(r.problems for r in results)
     ok = ok and ("credit" not in only or (credit is not None and credit.verdict()[2]))
+    if evaluation is not None:
+        figure, goal, passed = evaluation.verdict()
+        log(f"{'analytics':>10} evaluation: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
+    ok = ok and ("evaluation" not in only or (evaluation is not None and evaluation.verdict()[2]))
     return 0 if ok else 1
 
 

@@ -58,6 +58,9 @@ class Plan:
     market_orders: int = 1_000_000  # orders of the marketplace-import benchmark's dataset
     credit_ratings: int = 10_000_000  # ratings of the batch credit benchmark (Polars)
     credit_spark_ratings: int = 1_000_000  # the same pipeline on Spark local mode, compared with Polars
+    evaluation_subjects: int = 1_000_000  # the batch evaluation benchmark (Polars; Spark on the same files)
+    evaluation_records: int = 10_000_000
+    evaluation_spark: bool = True
 
 
 @dataclass

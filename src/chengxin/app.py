@@ -27,6 +27,7 @@ from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
+from chengxin.domains.evaluation.pages import pages as evaluation_pages
 from chengxin.domains.evaluation.router import router as evaluation_router
 from chengxin.domains.notifications.pages import pages as notification_pages
 from chengxin.domains.objections.pages import pages as objection_pages
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
+    routers += [evaluation_pages]
     for r in routers:
         app.include_router(r)
 

@@ -107,9 +107,15 @@ def test_the_api_explains_and_audits(settings: Settings, province_db: Database) 
         assert body["history"][0]["cause"] == "batch"
         mine = c.get("/api/v1/me/evaluation", headers={"Authorization": f"Bearer {tokens[Role.subject]}"})
         assert mine.status_code == 200 and mine.json()["score"] == body["score"]
+        page = c.get(f"/subjects/{sid}/evaluation", headers={"Authorization": f"Bearer {tokens[Role.department]}",
+                                                             "Accept": "text/html"})  # fmt: skip
+        assert page.status_code == 200 and "加减分明细" in page.text
+        assert f'<strong id="grade">{body["grade"]}' in page.text
+        own = c.get("/me/evaluation", headers={"Authorization": f"Bearer {tokens[Role.subject]}"})
+        assert own.status_code == 200 and "我的信用评价" in own.text and f"{body['score']:.2f}" in own.text
         assert c.get(f"/api/v1/subjects/{sid}/evaluation").status_code == 401
         assert c.get(f"/api/v1/subjects/{sid}/evaluation",
                      headers={"Authorization": f"Bearer {tokens[Role.platform]}"}).status_code == 403  # fmt: skip
     with unit_of_work(province_db, readonly=True) as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.read")).all()
-        assert len(reads) == 2 and {e.subject_id for e in reads} == {sid}
+        assert len(reads) == 4 and {e.subject_id for e in reads} == {sid}  # two API reads, two pages
