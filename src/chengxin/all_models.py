@@ -7,6 +7,7 @@ from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
+from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
 from chengxin.domains.market.models import (
     AccountLink,
     Item,
@@ -46,6 +47,10 @@ __all__ = [
     "EvaluationState",
     "GradeChange",
     "IdentityVerification",
+    "InspectionPlan",
+    "InspectionTask",
+    "Inspector",
+    "InspectorConflict",
     "Item",
     "JobRun",
     "MarketAccount",

@@ -87,6 +87,9 @@ def demo(
 
     with console.status("信用评价 evaluating every subject …"):
         evaluated, _ = evaluate_all(db, cli_actor("demo"), engine="polars", on=evaluation_day())
+    from chengxin.demo.inspections import load_inspections
+
+    inspections = load_inspections(db, settings, today=evaluation_day())
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -98,6 +101,7 @@ def demo(
         "repairs": {"applied": summary.objections.repairs, "approved": summary.objections.repaired},
         "marketplace": None if market is None else {**market.imported, "default_ratings": market.default_ratings},
         "evaluations": evaluated.as_dict(),
+        "inspections": {"plan_id": inspections.plan_id, "drawn": inspections.drawn, "results": inspections.results},
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -122,5 +126,11 @@ def demo(
             console.print(market.line(), highlight=False)
         grades = ", ".join(f"{g} {n:,}" for g, n in evaluated.grades.items())
         console.print(f"信用评价 evaluations: {evaluated.subjects:,} subjects — {grades}", highlight=False)
+        if inspections.plan_id:
+            console.print(
+                f"双随机抽查 inspection plan {inspections.plan_id}: {inspections.drawn} subjects drawn, "
+                f"{inspections.results} results — /inspections/{inspections.plan_id}",
+                highlight=False,
+            )
     if serve_site:
         serve(host=host, port=port, workers=None)

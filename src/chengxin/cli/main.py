@@ -8,6 +8,7 @@ from chengxin.cli import accounts, audit, db, demo, records, subjects
 from chengxin.cli import catalog as catalog_cli
 from chengxin.cli import deadlines as deadlines_cli
 from chengxin.cli import evaluation as evaluation_cli
+from chengxin.cli import inspections as inspections_cli
 from chengxin.cli import jobs as jobs_cli
 from chengxin.cli import market as market_cli
 
@@ -27,6 +28,7 @@ app.add_typer(deadlines_cli.app, name="deadlines")
 app.add_typer(market_cli.app, name="market")
 app.add_typer(market_cli.ratings_app, name="ratings")
 app.add_typer(evaluation_cli.app, name="evaluate")
+app.add_typer(inspections_cli.app, name="inspections")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

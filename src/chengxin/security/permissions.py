@@ -50,6 +50,8 @@ class Permission(StrEnum):
     attachments_read = "attachments:read"  # read materials (each sees what it may: see attachments/service.py)
     market_import = "market:import"  # send marketplace data (batch API; the CLI is the operator's)
     ratings_report = "ratings:report"  # a platform reports rating changes, replies and malicious-review flags
+    inspections_plan = "inspections:plan"  # the roster, conflicts of interest, drawing and publishing plans
+    inspections_record = "inspections:record"  # record inspection results (a failure becomes a record)
     evaluations_read = "evaluations:read"  # any subject's score, grade and explanation (read audited)
     audit_read = "audit:read"
     audit_verify = "audit:verify"
@@ -99,6 +101,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.records_read_restricted,
             P.records_revoke,
             P.evaluations_read,
+            P.inspections_plan,
+            P.inspections_record,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,

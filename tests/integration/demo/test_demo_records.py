@@ -113,7 +113,9 @@ def _nest(counts: Counter[tuple[str, str]]) -> dict[str, Counter[str]]:
 def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  # noqa: F811
     r = runner.invoke(app, ["demo", "--no-serve", "--json", "--enterprises", "200", "--persons", "100", "--seed", "3"])
     assert r.exit_code == 0, r.output
-    evaluated = json.loads(r.output.strip().splitlines()[-1])["evaluations"]
+    summary = json.loads(r.output.strip().splitlines()[-1])
+    evaluated, inspections = summary["evaluations"], summary["inspections"]
+    assert inspections["plan_id"] and inspections["drawn"] >= 2 and inspections["results"] == 2
     with unit_of_work(db) as s:
         # every subject of the demo is evaluated (the marketplace's shops with their ratings too)
         assert evaluated["subjects"] == s.scalar(select(func.count()).select_from(Subject)) > 0

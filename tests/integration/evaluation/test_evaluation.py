@@ -119,3 +119,19 @@ def test_the_api_explains_and_audits(settings: Settings, province_db: Database) 
     with unit_of_work(province_db, readonly=True) as s:
         reads = s.scalars(select(AuditEntry).where(AuditEntry.action == "evaluation.read")).all()
         assert len(reads) == 4 and {e.subject_id for e in reads} == {sid}  # two API reads, two pages
+
+
+def test_the_daily_job_refreshes_stale_subjects(province_db: Database) -> None:
+    from chengxin.domains.evaluation.models import EvaluationState
+    from chengxin.jobs import run_due
+
+    with unit_of_work(province_db) as s:
+        ids = list(s.scalars(select(Subject.id).order_by(Subject.id).limit(3)))
+        assert service.mark_stale(s, ids, cause="record.imported") == 3
+    outcome = next(o for o in run_due(province_db, day=TODAY, force=True) if o.job == "evaluations.refresh")
+    assert outcome.result is not None and outcome.result["refreshed"] >= 3
+    with unit_of_work(province_db, readonly=True) as s:
+        assert all(s.get(Evaluation, i) is not None for i in ids)
+        assert not any(st.stale for st in s.scalars(select(EvaluationState).where(EvaluationState.subject_id.in_(ids))))
+        causes = set(s.scalars(select(GradeChange.cause).where(GradeChange.subject_id.in_(ids))))
+        assert "record.imported" in causes
