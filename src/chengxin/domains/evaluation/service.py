@@ -16,10 +16,12 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chengxin.analytics.engines import get_engine
-from chengxin.db import Database, unit_of_work, utcnow
+from chengxin.db import Database, table_of, unit_of_work, utcnow
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.evaluation import facts
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
@@ -46,27 +48,28 @@ def current_models(session: Session, path: Path | None = None) -> dict[str, Scor
     return load_models(path or models_path(), known_types=set(active_catalog(session).types))
 
 
+STALE_CHUNK = 5_000
+
+
 def mark_stale(session: Session, subject_ids: Iterable[int], *, cause: str) -> int:
     """Mark the subjects' evaluations stale (already stale ones keep their first cause and time);
-    returns how many were newly marked."""
+    returns how many were newly marked. One upsert per 5,000 subjects: imports call it per chunk."""
     wanted = sorted(set(subject_ids))
     if not wanted:
         return 0
-    now = utcnow()
-    marked = 0
-    for start in range(0, len(wanted), 1000):
-        part = wanted[start : start + 1000]
-        rows = session.scalars(select(EvaluationState).where(EvaluationState.subject_id.in_(part)))
-        known = {s.subject_id: s for s in rows}
-        for sid in part:
-            state = known.get(sid)
-            if state is None:
-                session.add(EvaluationState(subject_id=sid, stale=True, stale_since=now, cause=cause, updated_at=now))
-                marked += 1
-            elif not state.stale:
-                state.stale, state.stale_since, state.cause, state.updated_at = True, now, cause, now
-                marked += 1
     session.flush()
+    now = utcnow()
+    table = table_of(EvaluationState)
+    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    fresh = {"stale": True, "stale_since": now, "cause": cause, "updated_at": now}
+    marked = 0
+    for start in range(0, len(wanted), STALE_CHUNK):
+        stmt = insert_for(table).values([{"subject_id": sid, **fresh} for sid in wanted[start : start + STALE_CHUNK]])
+        stmt = stmt.on_conflict_do_update(index_elements=["subject_id"], set_=fresh, where=table.c.stale.is_(False))
+        marked += len(session.execute(stmt.returning(table.c.subject_id)).all())
+    for obj in list(session.identity_map.values()):  # loaded states no longer say what the table says
+        if isinstance(obj, EvaluationState):
+            session.expire(obj)
     return marked
 
 

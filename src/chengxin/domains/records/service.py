@@ -238,6 +238,10 @@ def write_batch(
             changed.setdefault(f"record.{result}", []).append((rid, row["subject_id"]))
         for topic, pairs in changed.items():
             emit_batch(session, topic, object_type="credit_record", changed=pairs)
+        from chengxin.domains.evaluation.service import changed as evaluation_changed
+
+        # a few subjects are re-evaluated now, a large import's marked stale (job evaluations.refresh)
+        evaluation_changed(session, {row["subject_id"] for row in new_rows}, cause="record.arrived", on=today)
         _resolve_parked(
             session, source_org_id, [(r["source_record_id"], i) for r, i in zip(new_rows, ids, strict=True)], actor
         )
