@@ -135,3 +135,34 @@ def export(
     subjects.write_parquet(folder / "subjects.parquet")
     records.write_parquet(folder / "records.parquet")
     out.print(f"wrote {subjects.height:,} subjects and {records.height:,} records to {folder}")
+
+
+@app.command("backtest")
+@handle_errors
+def backtest(
+    start: str | None = typer.Option(None, "--from-date", help="grades as of this day (default: 30 days before)"),
+    end: str | None = typer.Option(None, "--to-date", help="grades as of this day (default: today)"),
+    model: Path | None = typer.Option(
+        None, "--model", help="what-if: this model file against the models in force, on current data (nothing written)"
+    ),  # fmt: skip
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Grade distribution and migration matrix between two dates, or what a model change would do."""
+    from datetime import timedelta
+
+    from chengxin.domains.evaluation import backtest as bt
+
+    db = database()
+    to_day = _day(end)
+    if model is not None:
+        with console.status("what-if: evaluating every subject under both models …"):
+            result = bt.what_if(db, model, on=to_day)
+    else:
+        result = bt.between(db, _day(start) if start else to_day - timedelta(days=30), to_day)
+    out.print(f"{result.before} → {result.after}: {result.moved:,} subjects changed grade")
+    header = "from \\ to " + " ".join(f"{g:>9}" for g in result.rows)
+    out.print(header)
+    for a in result.rows:
+        out.print(f"{a:>9} " + " ".join(f"{result.matrix[a][b]:>9,}" for b in result.rows))
+    if as_json:
+        print_json_line(result.as_dict())

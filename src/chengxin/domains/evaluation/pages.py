@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
@@ -31,3 +32,21 @@ def subject_evaluation(
 ) -> HTMLResponse:
     ev = service.evaluation_out(session, actor, subject_id)
     return render(request, "evaluation.html", {"ev": ev, "own": False})
+
+
+@pages.get("/admin/evaluation", response_class=HTMLResponse)
+def backtest_page(
+    request: Request,
+    session: DB,
+    actor: Actor = Depends(Require(P.evaluations_read)),
+    start: Annotated[date | None, Query(alias="from")] = None,
+    end: Annotated[date | None, Query(alias="to")] = None,
+) -> HTMLResponse:
+    """评价回测: the grade distribution now and the migration between two dates."""
+    from chengxin.domains.evaluation import backtest as bt
+    from chengxin.domains.subjects.service import legal_today
+
+    end = end or legal_today()
+    start = start or end - timedelta(days=30)
+    result = bt.migration(bt.grades_on(session, start), bt.grades_on(session, end), labels=(str(start), str(end)))
+    return render(request, "evaluation_backtest.html", {"m": result, "start": start, "end": end})
