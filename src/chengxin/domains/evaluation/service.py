@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -31,6 +31,7 @@ from chengxin.domains.evaluation.schemas import EvaluationOut, GradeChangeOut
 from chengxin.domains.evaluation.scoring import Evaluation as Explained
 from chengxin.domains.evaluation.scoring import evaluate
 from chengxin.domains.ratings import rules as rating_rules
+from chengxin.domains.records.models import CreditRecord
 from chengxin.errors import NotFound
 from chengxin.security import audit
 from chengxin.security.actor import Actor
@@ -62,11 +63,14 @@ def mark_stale(session: Session, subject_ids: Iterable[int], *, cause: str) -> i
     table = table_of(EvaluationState)
     insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     fresh = {"stale": True, "stale_since": now, "cause": cause, "updated_at": now}
+    stmt = insert_for(table).on_conflict_do_update(index_elements=["subject_id"], set_=fresh,
+                                                   where=table.c.stale.is_(False))  # fmt: skip
     marked = 0
     for start in range(0, len(wanted), STALE_CHUNK):
-        stmt = insert_for(table).values([{"subject_id": sid, **fresh} for sid in wanted[start : start + STALE_CHUNK]])
-        stmt = stmt.on_conflict_do_update(index_elements=["subject_id"], set_=fresh, where=table.c.stale.is_(False))
-        marked += len(session.execute(stmt.returning(table.c.subject_id)).all())
+        rows = [{"subject_id": sid, **fresh} for sid in wanted[start : start + STALE_CHUNK]]
+        # executemany (batched by the driver layer, compiled once): a statement with 5,000 VALUES
+        # rows would be compiled anew for every chunk of an import
+        marked += len(session.execute(stmt.returning(table.c.subject_id), rows).all())
     for obj in list(session.identity_map.values()):  # loaded states no longer say what the table says
         if isinstance(obj, EvaluationState):
             session.expire(obj)
@@ -105,21 +109,44 @@ REFRESH_AT_ONCE = 50  # a change touching at most this many subjects refreshes t
 
 
 def changed(session: Session, subject_ids: Iterable[int], *, cause: str, on: date) -> None:
-    """A subject's file changed: refresh its evaluation now (a few subjects) or mark it stale for
-    ``refresh_stale`` (a large batch, e.g. the day's expiries)."""
+    """A subject's file changed: a few subjects are re-evaluated now; a large change (a file import,
+    the day's expiries) is left to ``refresh_stale``, which finds the subjects whose records changed
+    after their evaluation — nothing is written per subject on an import's hot path."""
     wanted = sorted(set(subject_ids))
-    mark_stale(session, wanted, cause=cause)
     if 0 < len(wanted) <= REFRESH_AT_ONCE:
+        mark_stale(session, wanted, cause=cause)
         refresh(session, wanted, on=on, cause=cause)
 
 
-def refresh_stale(session: Session, *, on: date, limit: int = 10_000) -> int:
-    """Refresh the evaluations marked stale, oldest first (at most ``limit``); returns how many."""
+def behind(session: Session, limit: int) -> list[tuple[int, str]]:
+    """Subjects to re-evaluate, with the cause: those marked stale (oldest first), then those with a
+    record created or changed after their last evaluation (or never evaluated)."""
     stmt = select(EvaluationState.subject_id, EvaluationState.cause).where(EvaluationState.stale.is_(True))
-    rows = session.execute(stmt.order_by(EvaluationState.stale_since).limit(limit)).all()
+    out = [
+        (sid, cause or "stale")
+        for sid, cause in session.execute(stmt.order_by(EvaluationState.stale_since).limit(limit))
+    ]
+    if len(out) < limit:
+        r, e = CreditRecord, Evaluation
+        after = or_(e.subject_id.is_(None), r.created_at > e.evaluated_at, r.status_changed_at > e.evaluated_at)
+        seen = {sid for sid, _ in out}
+        found = session.scalars(select(r.subject_id).outerjoin(e, e.subject_id == r.subject_id).where(after)
+                                .distinct().order_by(r.subject_id).limit(limit))  # fmt: skip
+        out += [(sid, "record.changed") for sid in found if sid not in seen][: limit - len(out)]
+    return out
+
+
+def behind_count(db: Database) -> int:
+    with unit_of_work(db, readonly=True) as session:
+        return len(behind(session, 10_000_000))
+
+
+def refresh_stale(session: Session, *, on: date, limit: int = 10_000) -> int:
+    """Refresh the subjects ``behind`` says are behind (at most ``limit``); returns how many."""
+    rows = behind(session, limit)
     models = current_models(session) if rows else {}
     for sid, cause in rows:
-        _store_one(session, explain(session, sid, on, models), cause=cause or "stale")
+        _store_one(session, explain(session, sid, on, models), cause=cause)
     return len(rows)
 
 
@@ -223,7 +250,7 @@ def write_all(db: Database, actor: Actor, results: pl.DataFrame, *, engine: str,
         session.execute(delete(Evaluation))
         columns = ["subject_id", "model_version", "weighted_units", "score", "grade"]
         rows = [
-            {**r, "as_of": on, "evaluated_at": now, "engine": engine}
+            {**r, "as_of": on, "evaluated_at": started, "engine": engine}
             for r in results.select(columns).iter_rows(named=True)
         ]
         for start in range(0, len(rows), WRITE_CHUNK):

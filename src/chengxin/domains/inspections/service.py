@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.accounts.models import Organisation
-from chengxin.domains.evaluation import service as evaluation_service
 from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.inspections import rules
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
@@ -198,8 +197,7 @@ def record_result(
         )  # fmt: skip
         done = records.submit_one(session, actor=actor, source_org_id=plan.organisation_id, submission=sub,
                                   cipher=cipher)  # fmt: skip
-        task.record_id = done.record_id
-        evaluation_service.changed(session, [task.subject_id], cause="inspection.failed", on=records.legal_today())
+        task.record_id = done.record_id  # the records service re-evaluates the subject as the record lands
     audit.record(session, actor, audit.Event("inspection.result", subject_id=task.subject_id,
                                              object_type="inspection_task", object_id=task.id,
                                              detail={"outcome": outcome, "record_id": task.record_id}))  # fmt: skip
