@@ -8,22 +8,23 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from chengxin.ids import Id
+from chengxin.text import CleanText
 
 
 class InspectorIn(BaseModel):
     organisation_id: Id
-    name: str = Field(min_length=1, max_length=100)
-    badge_no: str = Field(min_length=1, max_length=40, description="执法证号")
-    sector: str = Field(min_length=1, max_length=40)
+    name: CleanText = Field(min_length=1, max_length=100)
+    badge_no: CleanText = Field(min_length=1, max_length=40, description="执法证号")
+    sector: CleanText = Field(min_length=1, max_length=40)
 
 
 class ConflictIn(BaseModel):
     subject_id: Id
-    reason: str = Field(min_length=1, max_length=200)
+    reason: CleanText = Field(min_length=1, max_length=200)
 
 
 class PlanIn(BaseModel):
-    sector: str = Field(min_length=1, max_length=40)
+    sector: CleanText = Field(min_length=1, max_length=40)
     month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")
     seed: int | None = Field(default=None, ge=0, lt=2**48, description="omitted: derived from sector and month")
     division: str = Field(default="", pattern=r"^\d{0,6}$", description="limit to subjects of this division prefix")
@@ -33,8 +34,8 @@ class PlanIn(BaseModel):
 class ResultIn(BaseModel):
     outcome: Literal["passed", "failed"]
     inspected_on: date
-    finding: str = Field(min_length=1, max_length=2000, description="检查结果")
-    product: str | None = Field(default=None, max_length=200, description="failed: the product or item inspected")
+    finding: CleanText = Field(min_length=1, max_length=2000, description="检查结果")
+    product: CleanText | None = Field(default=None, max_length=200, description="failed: the product or item inspected")
     severity: Literal["minor", "general", "serious"] | None = None
 
 
