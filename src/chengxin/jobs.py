@@ -73,12 +73,12 @@ def _evaluations(db: Database, actor: Actor, day: date) -> dict[str, Any]:
     """Refresh the evaluations left stale by the day's large changes (expiries, imports)."""
     from chengxin.domains.evaluation.service import refresh_stale
 
-    total = 0
+    step, total = 2_000, 0  # subjects per transaction
     while True:
         with unit_of_work(db) as session:
-            done = refresh_stale(session, on=day, limit=2_000)
+            done = refresh_stale(session, on=day, limit=step)
         total += done
-        if done < 2_000:
+        if done < step:
             return {"refreshed": total}
 
 

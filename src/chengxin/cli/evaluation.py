@@ -87,9 +87,7 @@ def evaluate_cmd(
         models = load_models(model or evaluation.models_path())
         subjects, records = _read(folder, "subjects", SUBJECT_SCHEMA), _read(folder, "records", RECORD_SCHEMA)
         results = evaluate_frames(get_engine(engine), subjects, records, models, day)
-        grades = dict(sorted(results.group_by("grade").len().iter_rows()))
-        report = {"engine": engine, "as_of": day.isoformat(), "subjects": results.height, "grades": grades,
-                  "model_versions": sorted(set(results["model_version"]))}  # fmt: skip
+        report = evaluation.RunSummary.of(results, engine=engine, on=day).as_dict()
     if out_file is not None:
         results.write_parquet(out_file)
         report["out"] = str(out_file)

@@ -81,7 +81,7 @@ def _record_units(records: nw.LazyFrame[Any], subjects: nw.LazyFrame[Any], c: di
         - nw.when(decided.dt.day().cast(I64) > on.day).then(_lit(1)).otherwise(_lit(0))
     )
     live = records.filter(
-        nw.col("scoring"), nw.col("status").is_in(sorted(LIVE_STATUSES)), decided <= nw.lit(on),
+        nw.col("scoring"), nw.col("status").is_in(LIVE_STATUSES), decided <= nw.lit(on),
         until.is_null() | (until >= nw.lit(on)),
     )  # fmt: skip
     rows = (

@@ -14,16 +14,20 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import Any
+
+from chengxin.domains.records.rules import LIVE
 
 UNIT = 10_000  # units per point (points × percent × percent)
 TOP = 100  # scores and dimension scores run from 0 to TOP points
 SOURCES = ("records", "identity", "positive_rate", "store_rating")
 APPLIES_TO = ("enterprise", "natural", "platform")
 SEVERITIES = ("none", "minor", "general", "serious")
-LIVE_STATUSES = frozenset({"active", "under_objection"})  # records.rules.LIVE: in force, still counted
+LIVE_STATUSES = sorted(str(s) for s in LIVE)  # records in force (active, under objection) count
 PLATFORM_ROLES = frozenset({"platform_operator", "logistics_company"})
 DEFAULTS = Path(__file__).with_name("defaults.toml")
 
@@ -268,12 +272,55 @@ def parse_models(raw: Mapping[str, Any], *, known_types: set[str] | None = None)
     return by_kind
 
 
-def load_models(path: Path = DEFAULTS, *, known_types: set[str] | None = None) -> dict[str, ScoringModel]:
+def load_models(path: Path = DEFAULTS, *, known_types: Iterable[str] | None = None) -> dict[str, ScoringModel]:
+    """The models of a file, checked; read and parsed once per file version and catalog (every
+    refresh and explanation asks)."""
+    known = None if known_types is None else frozenset(known_types)
+    return dict(_load(str(path), path.stat().st_mtime_ns, known))
+
+
+@cache
+def _load(path: str, _mtime_ns: int, known: frozenset[str] | None) -> dict[str, ScoringModel]:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ModelInvalid([f"{path.name}: not valid TOML: {exc}"]) from exc
-    return parse_models(raw, known_types=known_types)
+        raise ModelInvalid([f"{Path(path).name}: not valid TOML: {exc}"]) from exc
+    return parse_models(raw, known_types=None if known is None else set(known))
+
+
+# --- what counts, and how much (the scoring rules) ------------------------------------------------
+
+
+def counts(*, scoring: bool, status: str, decided_on: date, publicity_until: date | None, on: date) -> bool:
+    """A record counts while it is in force, the catalog marks its type as usable for evaluation,
+    and its use period has not ended."""
+    return scoring and status in LIVE and decided_on <= on and (publicity_until is None or publicity_until >= on)
+
+
+def age_months(decided_on: date, on: date) -> int:
+    """Whole months from the decision to ``on`` (0 for a decision this month or later)."""
+    months = (
+        (on.year * 12 + on.month) - (decided_on.year * 12 + decided_on.month) - (1 if on.day < decided_on.day else 0)
+    )
+    return max(months, 0)
+
+
+def decay_percent(model: ScoringModel, months: int) -> int:
+    for within, percent in model.decay:
+        if months < within:
+            return percent
+    return model.decay_beyond_percent
+
+
+def band_points(ind: Indicator, numerator: int, denominator: int, scale: int) -> int | None:
+    """First band whose threshold the ratio reaches (exactly: numerator × scale ≥ at_least × denominator);
+    None below the indicator's minimum count."""
+    if denominator <= 0 or denominator < ind.min_count:
+        return None
+    for band in ind.bands:
+        if numerator * scale >= band.at_least * denominator:
+            return band.points
+    return None
 
 
 def model_kind(subject_kind: str, roles: Iterable[str]) -> str:

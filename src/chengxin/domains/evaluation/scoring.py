@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from chengxin.domains.evaluation.rules import LIVE_STATUSES, TOP, UNIT, Indicator, ScoringModel
+from chengxin.domains.evaluation.rules import TOP, UNIT, ScoringModel, age_months, band_points, decay_percent
+from chengxin.domains.evaluation.rules import counts as rule_counts
 
 
 @dataclass(frozen=True)
@@ -122,39 +123,9 @@ class Evaluation:
         }  # fmt: skip
 
 
-def age_months(decided_on: date, on: date) -> int:
-    """Whole months from the decision to ``on`` (0 for a decision this month or later)."""
-    months = (
-        (on.year * 12 + on.month) - (decided_on.year * 12 + decided_on.month) - (1 if on.day < decided_on.day else 0)
-    )
-    return max(months, 0)
-
-
-def decay_percent(model: ScoringModel, months: int) -> int:
-    for within, percent in model.decay:
-        if months < within:
-            return percent
-    return model.decay_beyond_percent
-
-
 def counts(fact: RecordFact, on: date) -> bool:
-    """A record counts while it is in force, usable for evaluation and inside its use period."""
-    return (
-        fact.scoring
-        and fact.status in LIVE_STATUSES
-        and fact.decided_on <= on
-        and (fact.publicity_until is None or fact.publicity_until >= on)
-    )
-
-
-def band_points(ind: Indicator, numerator: int, denominator: int, scale: int) -> int | None:
-    """First band whose threshold the ratio reaches (exactly: numerator × scale ≥ at_least × denominator)."""
-    if denominator <= 0 or denominator < ind.min_count:
-        return None
-    for band in ind.bands:
-        if numerator * scale >= band.at_least * denominator:
-            return band.points
-    return None
+    return rule_counts(scoring=fact.scoring, status=fact.status, decided_on=fact.decided_on,
+                       publicity_until=fact.publicity_until, on=on)  # fmt: skip
 
 
 def _contributions(model: ScoringModel, facts: SubjectFacts, on: date) -> list[Contribution]:

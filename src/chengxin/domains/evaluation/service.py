@@ -16,12 +16,11 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy import delete, insert, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from chengxin.analytics.engines import get_engine
-from chengxin.db import Database, table_of, unit_of_work, utcnow
+from chengxin.db import Database, unit_of_work, utcnow
+from chengxin.domains.catalog.rules import Catalog
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.evaluation import facts
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
@@ -44,36 +43,35 @@ def models_path() -> Path:
     return Path(os.environ.get("CHENGXIN_EVALUATION_MODELS") or DEFAULTS)
 
 
-def current_models(session: Session, path: Path | None = None) -> dict[str, ScoringModel]:
+def current_models(
+    session: Session, path: Path | None = None, catalog: Catalog | None = None
+) -> dict[str, ScoringModel]:
     """The models in force, checked against the catalog in force (``ModelInvalid`` if unusable)."""
-    return load_models(path or models_path(), known_types=set(active_catalog(session).types))
-
-
-STALE_CHUNK = 5_000
+    return load_models(path or models_path(), known_types=(catalog or active_catalog(session)).types)
 
 
 def mark_stale(session: Session, subject_ids: Iterable[int], *, cause: str) -> int:
     """Mark the subjects' evaluations stale (already stale ones keep their first cause and time);
-    returns how many were newly marked. One upsert per 5,000 subjects: imports call it per chunk."""
+    returns how many were newly marked. For a few subjects (``changed``); a large change is found
+    by ``behind`` from the records' times instead."""
     wanted = sorted(set(subject_ids))
     if not wanted:
         return 0
-    session.flush()
     now = utcnow()
-    table = table_of(EvaluationState)
-    insert_for = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    fresh = {"stale": True, "stale_since": now, "cause": cause, "updated_at": now}
-    stmt = insert_for(table).on_conflict_do_update(index_elements=["subject_id"], set_=fresh,
-                                                   where=table.c.stale.is_(False))  # fmt: skip
+    known = {
+        s.subject_id: s for s in session.scalars(select(EvaluationState).where(EvaluationState.subject_id.in_(wanted)))
+    }
     marked = 0
-    for start in range(0, len(wanted), STALE_CHUNK):
-        rows = [{"subject_id": sid, **fresh} for sid in wanted[start : start + STALE_CHUNK]]
-        # executemany (batched by the driver layer, compiled once): a statement with 5,000 VALUES
-        # rows would be compiled anew for every chunk of an import
-        marked += len(session.execute(stmt.returning(table.c.subject_id), rows).all())
-    for obj in list(session.identity_map.values()):  # loaded states no longer say what the table says
-        if isinstance(obj, EvaluationState):
-            session.expire(obj)
+    for sid in wanted:
+        state = known.get(sid)
+        if state is None:
+            session.add(EvaluationState(subject_id=sid, stale=True, stale_since=now, cause=cause, updated_at=now))
+        elif not state.stale:
+            state.stale, state.stale_since, state.cause, state.updated_at = True, now, cause, now
+        else:
+            continue
+        marked += 1
+    session.flush()
     return marked
 
 
@@ -87,8 +85,9 @@ def is_stale(session: Session, subject_id: int) -> bool:
 
 def explain(session: Session, subject_id: int, on: date, models: Mapping[str, ScoringModel] | None = None) -> Explained:
     """The subject's evaluation on ``on`` with every contribution and what would change it."""
-    models = models or current_models(session)
-    found = facts.subject_facts(session, subject_id, active_catalog(session), on, rating_rules.load_rules())
+    catalog = active_catalog(session)
+    models = models or current_models(session, catalog=catalog)
+    found = facts.subject_facts(session, subject_id, catalog, on, rating_rules.load_rules())
     if found is None:
         raise NotFound(f"no subject with id {subject_id}", code="subject_not_found", message_zh="未找到该信用主体")
     return evaluate(models[found.model_kind], found, on)
@@ -134,11 +133,6 @@ def behind(session: Session, limit: int) -> list[tuple[int, str]]:
                                 .distinct().order_by(r.subject_id).limit(limit))  # fmt: skip
         out += [(sid, "record.changed") for sid in found if sid not in seen][: limit - len(out)]
     return out
-
-
-def behind_count(db: Database) -> int:
-    with unit_of_work(db, readonly=True) as session:
-        return len(behind(session, 10_000_000))
 
 
 def refresh_stale(session: Session, *, on: date, limit: int = 10_000) -> int:
@@ -203,13 +197,19 @@ class RunSummary:
     engine: str
     as_of: date
     subjects: int
-    changed: int
+    changed: int | None  # None: nothing stored (a run from files)
     grades: dict[str, int]
     model_versions: list[str]
 
+    @classmethod
+    def of(cls, results: pl.DataFrame, *, engine: str, on: date, changed: int | None = None) -> RunSummary:
+        grades = dict(sorted(results.group_by("grade").len().iter_rows()))
+        return cls(engine, on, results.height, changed, grades, sorted(set(results["model_version"])))
+
     def as_dict(self) -> dict[str, Any]:
-        return {"engine": self.engine, "as_of": self.as_of.isoformat(), "subjects": self.subjects,
-                "changed": self.changed, "grades": self.grades, "model_versions": self.model_versions}  # fmt: skip
+        out = {"engine": self.engine, "as_of": self.as_of.isoformat(), "subjects": self.subjects,
+               "changed": self.changed, "grades": self.grades, "model_versions": self.model_versions}  # fmt: skip
+        return out if self.changed is not None else {k: v for k, v in out.items() if k != "changed"}
 
 
 def compute_all(db: Database, *, engine: str, on: date, path: Path | None = None) -> pl.DataFrame:
@@ -264,9 +264,7 @@ def write_all(db: Database, actor: Actor, results: pl.DataFrame, *, engine: str,
             update(EvaluationState).where(EvaluationState.stale.is_(True), EvaluationState.stale_since < started)
             .values(stale=False, refreshed_at=now, updated_at=now)
         )  # fmt: skip
-        grades = dict(sorted(results.group_by("grade").len().iter_rows()))
-        summary = RunSummary(engine, on, results.height, changed.height, grades,
-                             sorted(set(results["model_version"])))  # fmt: skip
+        summary = RunSummary.of(results, engine=engine, on=on, changed=changed.height)
         audit.record(session, actor, audit.Event("evaluation.batch", object_type="evaluation_run",
                                                  detail=summary.as_dict()))  # fmt: skip
     return summary

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from chengxin.domains.inspections import service
+from chengxin.domains.inspections.models import InspectionTask
 from chengxin.domains.inspections.schemas import ConflictIn, InspectorIn, PlanIn, PlanOut, ResultIn, TaskOut
+from chengxin.domains.subjects.models import Subject
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
@@ -18,15 +20,16 @@ router = APIRouter(prefix="/api/v1/inspections", tags=["inspections"])
 DB = Annotated[Session, Depends(session_dep, scope="function")]
 
 
+def task_out(t: InspectionTask, s: Subject, *, insider: bool) -> TaskOut:
+    return TaskOut(id=t.id, subject_id=s.id, subject_name=s.name, uscc=s.uscc, supervision_class=t.supervision_class,
+                   outcome=t.outcome, inspected_on=t.inspected_on, finding=t.finding, record_id=t.record_id,
+                   inspector_ids=t.inspector_ids if insider else None)  # fmt: skip
+
+
 def plan_out(session: Session, actor: Actor, plan_id: int) -> PlanOut:
     insider = actor.can(P.inspections_plan)
     plan = service.get_plan(session, plan_id, published_only=not insider)
-    tasks = [
-        TaskOut(id=t.id, subject_id=s.id, subject_name=s.name, uscc=s.uscc, supervision_class=t.supervision_class,
-                outcome=t.outcome, inspected_on=t.inspected_on, finding=t.finding, record_id=t.record_id,
-                inspector_ids=t.inspector_ids if insider else None)
-        for t, s in service.tasks(session, plan.id)
-    ]  # fmt: skip
+    tasks = [task_out(t, s, insider=insider) for t, s in service.tasks(session, plan.id)]
     return PlanOut(id=plan.id, sector=plan.sector, month=plan.month, division=plan.division, seed=plan.seed,
                    status=plan.status, organisation_id=plan.organisation_id, population=plan.population,
                    policy=plan.policy, published_at=plan.published_at, tasks=tasks)  # fmt: skip
@@ -81,7 +84,4 @@ def record_result(
 ) -> TaskOut:  # fmt: skip
     """The inspection's result; a failure becomes a credit record (抽查检查不合格) and re-evaluates the subject."""
     t = service.record_result(session, actor, task_id, cipher=state(request).cipher, **data.model_dump())
-    s = service.subject_of(session, t)
-    return TaskOut(id=t.id, subject_id=s.id, subject_name=s.name, uscc=s.uscc, supervision_class=t.supervision_class,
-                   outcome=t.outcome, inspected_on=t.inspected_on, finding=t.finding, record_id=t.record_id,
-                   inspector_ids=t.inspector_ids)  # fmt: skip
+    return task_out(t, service.subject_of(session, t), insider=True)

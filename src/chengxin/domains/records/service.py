@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from chengxin.db import allocate_ids, bulk_insert, table_of, utcnow
 from chengxin.domains.catalog import service as catalog_service
 from chengxin.domains.catalog.rules import Catalog
+from chengxin.domains.evaluation.service import changed as evaluation_changed
 from chengxin.domains.records import rules
 from chengxin.domains.records.matching import Identity, among, match_subjects, party_identity
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
@@ -238,9 +239,7 @@ def write_batch(
             changed.setdefault(f"record.{result}", []).append((rid, row["subject_id"]))
         for topic, pairs in changed.items():
             emit_batch(session, topic, object_type="credit_record", changed=pairs)
-        from chengxin.domains.evaluation.service import changed as evaluation_changed
-
-        # a few subjects are re-evaluated now, a large import's marked stale (job evaluations.refresh)
+        # a few subjects are re-evaluated now; a large import is found later by the job evaluations.refresh
         evaluation_changed(session, {row["subject_id"] for row in new_rows}, cause="record.arrived", on=today)
         _resolve_parked(
             session, source_org_id, [(r["source_record_id"], i) for r, i in zip(new_rows, ids, strict=True)], actor
