@@ -32,6 +32,8 @@ def _cell(value: object) -> str:
     if value is None:
         return ""
     if hasattr(value, "strftime") and hasattr(value, "year"):
+        if getattr(value, "hour", 0) or getattr(value, "minute", 0) or getattr(value, "second", 0):
+            return value.strftime("%Y-%m-%d %H:%M:%S")  # type: ignore[no-any-return]  # a time cell keeps its time
         return value.strftime("%Y-%m-%d")  # type: ignore[no-any-return]
     if isinstance(value, float) and value.is_integer():
         return str(int(value))

@@ -50,9 +50,13 @@ def test_xlsx_numbers_and_dates(tmp_path: Path) -> None:
     ws.append(["标题"])
     ws.append(["行政相对人名称", "罚款金额(万元)", "统一社会信用代码"])
     ws.append(["戊公司", 3.0, dt.date(2026, 1, 2)])
+    ws.append(["庚公司", 1.0, dt.datetime(2026, 1, 2, 9, 30)])  # a time cell keeps its time
     wb.save(tmp_path / "x.xlsx")
     rows = list(read_rows(tmp_path / "x.xlsx", ALIASES, required={"name"}).rows)
-    assert rows == [(3, {"name": "戊公司", "fine": "3", "uscc": "2026-01-02"})]
+    assert rows == [
+        (3, {"name": "戊公司", "fine": "3", "uscc": "2026-01-02"}),
+        (4, {"name": "庚公司", "fine": "1", "uscc": "2026-01-02 09:30:00"}),
+    ]
 
 
 def test_json_list_and_wrapped(tmp_path: Path) -> None:
