@@ -2,6 +2,7 @@
 
 from chengxin.db import Base
 from chengxin.domains.accounts.models import ApiToken, Organisation, User, WebSession
+from chengxin.domains.assessments.models import Assessment, Complaint, PlatformNotice
 from chengxin.domains.attachments.models import Attachment, AttachmentLink
 from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
@@ -32,6 +33,7 @@ from chengxin.security.audit import AuditEntry
 __all__ = [
     "AccountLink",
     "ApiToken",
+    "Assessment",
     "Attachment",
     "AttachmentLink",
     "AuditEntry",
@@ -41,6 +43,7 @@ __all__ = [
     "CatalogVersion",
     "Commitment",
     "CommitmentBreach",
+    "Complaint",
     "CreditPoints",
     "CreditRecord",
     "Evaluation",
@@ -58,6 +61,7 @@ __all__ = [
     "Objection",
     "Order",
     "Organisation",
+    "PlatformNotice",
     "OutboxEvent",
     "PricePoint",
     "Rating",

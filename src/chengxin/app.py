@@ -22,6 +22,8 @@ from chengxin.config import Settings, get_settings
 from chengxin.db import Database, ensure_current, open_database
 from chengxin.domains.accounts.pages import pages as account_pages
 from chengxin.domains.accounts.router import router as accounts_router
+from chengxin.domains.assessments.pages import pages as assessment_pages
+from chengxin.domains.assessments.router import router as assessments_router
 from chengxin.domains.attachments.router import router as attachments_router
 from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
@@ -144,11 +146,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers = [subjects_router, ops_router, metrics, accounts_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
-    routers += [evaluation_router, inspections_router]
+    routers += [evaluation_router, inspections_router, assessments_router]
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
-    routers += [evaluation_pages, inspection_pages]
+    routers += [evaluation_pages, inspection_pages, assessment_pages]
     for r in routers:
         app.include_router(r)
 

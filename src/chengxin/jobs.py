@@ -6,7 +6,9 @@ inserting a (job, day) row, so with several workers or servers exactly one runs 
 
 Jobs so far: ``records.expire`` — the publicity job (stop publishing records whose period ended);
 ``deadlines.check`` — log overdue objections and repair applications, and a missing calendar;
-``ratings.defaults`` — default ratings for orders whose rating window lapsed (默认评价).
+``ratings.defaults`` — default ratings for orders whose rating window lapsed (默认评价);
+``evaluations.refresh`` — evaluations left stale by the day's large changes; ``assessments.quarterly`` —
+the last complete quarter's platform and logistics assessments drafted once, for review and publication.
 """
 
 from __future__ import annotations
@@ -82,11 +84,27 @@ def _evaluations(db: Database, actor: Actor, day: date) -> dict[str, Any]:
             return {"refreshed": total}
 
 
+def _assessments(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Draft the last complete quarter's platform and logistics assessments once, for the centre to review
+    and publish (a published or already drafted quarter is left alone)."""
+    from sqlalchemy import func
+
+    from chengxin.domains.assessments import rules, service
+    from chengxin.domains.assessments.models import Assessment
+
+    period = rules.last_complete_quarter(day)
+    with unit_of_work(db) as session:
+        if session.scalar(select(func.count()).where(Assessment.period == period)):
+            return {"period": period, "drafted": 0}
+        return {"period": period, "drafted": len(service.run(session, actor, period, today=day))}
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
     "ratings.defaults": _rating_defaults,
     "evaluations.refresh": _evaluations,
+    "assessments.quarterly": _assessments,
 }
 
 

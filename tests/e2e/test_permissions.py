@@ -10,7 +10,7 @@ import pytest
 from chengxin.security.permissions import MATRIX, Role
 from tests.e2e.conftest import Env
 
-SAMPLE = {"subject_id": "1", "code": "91320102MA1XXXXXXX", "token_id": "999"}
+SAMPLE = {"subject_id": "1", "code": "91320102MA1XXXXXXX", "token_id": "999", "period": "2026Q3"}
 
 
 def _concrete(path: str) -> str:

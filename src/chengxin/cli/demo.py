@@ -90,6 +90,9 @@ def demo(
     from chengxin.demo.inspections import load_inspections
 
     inspections = load_inspections(db, settings, today=evaluation_day())
+    from chengxin.demo.assessments import load_assessments
+
+    assessed = load_assessments(db, settings, today=evaluation_day(), seed=seed)
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -102,6 +105,12 @@ def demo(
         "marketplace": None if market is None else {**market.imported, "default_ratings": market.default_ratings},
         "evaluations": evaluated.as_dict(),
         "inspections": {"plan_id": inspections.plan_id, "drawn": inspections.drawn, "results": inspections.results},
+        "assessments": {
+            "period": assessed.period,
+            "assessed": assessed.assessed,
+            "notices": assessed.notices,
+            "complaints": assessed.complaints,
+        },
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -132,5 +141,11 @@ def demo(
                 f"{inspections.results} results — /inspections/{inspections.plan_id}",
                 highlight=False,
             )
+        console.print(
+            f"平台与物流企业评估 assessments {assessed.period}: {assessed.assessed} published — "
+            f"/assessments/{assessed.period}; "
+            f"complaints {assessed.complaints.get('rows', 0)}, notices {assessed.notices}",
+            highlight=False,
+        )
     if serve_site:
         serve(host=host, port=port, workers=None)

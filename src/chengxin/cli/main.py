@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from chengxin.cli import accounts, audit, db, demo, records, subjects
+from chengxin.cli import assessments as assessments_cli
 from chengxin.cli import catalog as catalog_cli
 from chengxin.cli import deadlines as deadlines_cli
 from chengxin.cli import evaluation as evaluation_cli
@@ -29,6 +30,7 @@ app.add_typer(market_cli.app, name="market")
 app.add_typer(market_cli.ratings_app, name="ratings")
 app.add_typer(evaluation_cli.app, name="evaluate")
 app.add_typer(inspections_cli.app, name="inspections")
+app.add_typer(assessments_cli.app, name="assessments")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

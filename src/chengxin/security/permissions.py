@@ -53,6 +53,11 @@ class Permission(StrEnum):
     inspections_plan = "inspections:plan"  # the roster, conflicts of interest, drawing and publishing plans
     inspections_record = "inspections:record"  # record inspection results (a failure becomes a record)
     evaluations_read = "evaluations:read"  # any subject's score, grade and explanation (read audited)
+    evaluations_model = "evaluations:model"  # try a candidate scoring model on current data (what-if; writes nothing)
+    complaints_submit = "complaints:submit"  # send consumer complaints and their handling (投诉数据)
+    notices_issue = "notices:issue"  # issue notices and warnings to platforms and logistics companies
+    notices_answer = "notices:answer"  # a platform or logistics company answers the notices it received
+    assessments_run = "assessments:run"  # compute, review and publish the platform and logistics assessments
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -84,6 +89,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.records_submit,
             P.market_import,
             P.ratings_report,
+            P.complaints_submit,
+            P.notices_answer,
         }
     ),
     Role.department: frozenset(
@@ -103,6 +110,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.evaluations_read,
             P.inspections_plan,
             P.inspections_record,
+            P.complaints_submit,
+            P.notices_issue,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,

@@ -19,6 +19,7 @@ from chengxin.demo.load import load_province
 from chengxin.demo.province import generate_province
 from chengxin.demo.records import PLATFORM_TYPES, generate_records
 from chengxin.domains.accounts.models import Organisation, User
+from chengxin.domains.assessments import service
 from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.objections.models import Objection
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
@@ -116,6 +117,12 @@ def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  
     summary = json.loads(r.output.strip().splitlines()[-1])
     evaluated, inspections = summary["evaluations"], summary["inspections"]
     assert inspections["plan_id"] and inspections["drawn"] >= 2 and inspections["results"] == 2
+    assessed = summary["assessments"]
+    assert assessed["complaints"]["rows"] > 0 and assessed["complaints"]["rejected"] == 0
+    assert assessed["notices"] == 5 and assessed["assessed"] >= 3  # 3 platforms with orders and the carriers
+    with unit_of_work(db) as s:
+        published = service.periods(s, published_only=True)
+        assert [(p.period, p.assessed) for p in published] == [(assessed["period"], assessed["assessed"])]
     with unit_of_work(db) as s:
         # every subject of the demo is evaluated (the marketplace's shops with their ratings too)
         assert evaluated["subjects"] == s.scalar(select(func.count()).select_from(Subject)) > 0
