@@ -63,3 +63,20 @@ def test_backtest_dates_what_if_cli_and_page(cli_env: Settings, db: Database, tm
                      headers={"Authorization": f"Bearer {tokens[Role.auditor]}", "Accept": "text/html"})  # fmt: skip
         assert page.status_code == 200 and "等级迁移矩阵" in page.text and 'id="migration"' in page.text
         assert c.get("/admin/evaluation", headers={"Accept": "text/html"}).status_code == 401
+        assert "模型调整试算" not in page.text  # the what-if form is the centre's (evaluations:model)
+        centre = {"Authorization": f"Bearer {tokens[Role.credit_centre]}", "Accept": "text/html"}
+        assert "模型调整试算" in c.get("/admin/evaluation", headers=centre).text
+        files = {"model": ("stricter.toml", stricter.read_bytes(), "application/toml")}
+        tried = c.post("/admin/evaluation/what-if", files=files, headers=centre)
+        assert tried.status_code == 200 and 'id="migration"' in tried.text and "stricter.toml" in tried.text
+        with unit_of_work(db, readonly=True) as s:  # nothing written
+            assert dict(s.execute(select(Evaluation.subject_id, Evaluation.grade)).all()) == stored
+        broken = {"model": ("broken.toml", b"[[models]]\nkey = 'enterprise'\n", "application/toml")}
+        refused = c.post("/admin/evaluation/what-if", files=broken, headers=centre)
+        assert (
+            refused.status_code == 422
+            and 'id="model-problems"' in refused.text
+            and 'id="migration"' not in refused.text
+        )
+        auditor = {"Authorization": f"Bearer {tokens[Role.auditor]}", "Accept": "text/html"}
+        assert c.post("/admin/evaluation/what-if", files=files, headers=auditor).status_code == 403

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.evaluation import service
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
-from chengxin.security.http import Require, own_subject_id, session_dep
+from chengxin.security.http import Require, own_subject_id, session_dep, state
 from chengxin.security.permissions import Permission as P
 from chengxin.templating import render
 
 pages = APIRouter(include_in_schema=False)
 DB = Annotated[Session, Depends(session_dep, scope="function")]
+MAX_MODEL_BYTES = 256 * 1024
 
 
 @pages.get("/me/evaluation", response_class=HTMLResponse)
@@ -49,4 +52,39 @@ def backtest_page(
     end = end or legal_today()
     start = start or end - timedelta(days=30)
     result = bt.migration(bt.grades_on(session, start), bt.grades_on(session, end), labels=(str(start), str(end)))
-    return render(request, "evaluation_backtest.html", {"m": result, "start": start, "end": end})
+    ctx = {"m": result, "start": start, "end": end, "can_try": actor.can(P.evaluations_model)}
+    return render(request, "evaluation_backtest.html", ctx)
+
+
+@pages.post("/admin/evaluation/what-if", response_class=HTMLResponse)
+async def what_if_page(
+    request: Request, model: Annotated[UploadFile, File()], actor: Actor = Depends(Require(P.evaluations_model))
+) -> HTMLResponse:
+    """模型调整试算: a candidate model file against the models in force on today's data; nothing is written."""
+    import tempfile
+
+    from chengxin.domains.evaluation import backtest as bt
+    from chengxin.domains.evaluation.rules import ModelInvalid
+    from chengxin.domains.subjects.service import legal_today
+
+    today = legal_today()
+    raw = await model.read(MAX_MODEL_BYTES + 1)
+    ctx: dict[str, Any] = {
+        "m": None,
+        "start": today - timedelta(days=30),
+        "end": today,
+        "can_try": True,
+        "problems": [],
+    }
+    if len(raw) > MAX_MODEL_BYTES:
+        ctx["problems"] = [f"the model file is larger than {MAX_MODEL_BYTES // 1024} KiB"]
+        return render(request, "evaluation_backtest.html", ctx, status_code=413)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / Path(model.filename or "candidate.toml").name
+        path.write_bytes(raw)
+        try:
+            ctx["m"] = await run_in_threadpool(bt.what_if, state(request).db, path, on=today)
+        except ModelInvalid as exc:
+            ctx["problems"] = exc.problems
+            return render(request, "evaluation_backtest.html", ctx, status_code=422)
+    return render(request, "evaluation_backtest.html", ctx)
