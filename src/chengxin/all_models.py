@@ -9,6 +9,7 @@ from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
+from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.market.models import (
     AccountLink,
     Item,
@@ -56,6 +57,7 @@ __all__ = [
     "InspectorConflict",
     "Item",
     "JobRun",
+    "ListEntry",
     "MarketAccount",
     "Notification",
     "Objection",

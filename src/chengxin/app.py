@@ -33,6 +33,7 @@ from chengxin.domains.evaluation.pages import pages as evaluation_pages
 from chengxin.domains.evaluation.router import router as evaluation_router
 from chengxin.domains.inspections.pages import pages as inspection_pages
 from chengxin.domains.inspections.router import router as inspections_router
+from chengxin.domains.lists.router import router as lists_router
 from chengxin.domains.notifications.pages import pages as notification_pages
 from chengxin.domains.objections.pages import pages as objection_pages
 from chengxin.domains.objections.router import router as objections_router
@@ -146,7 +147,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers = [subjects_router, ops_router, metrics, accounts_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
-    routers += [evaluation_router, inspections_router, assessments_router]
+    routers += [evaluation_router, inspections_router, assessments_router, lists_router]
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]

@@ -99,12 +99,23 @@ def _assessments(db: Database, actor: Actor, day: date) -> dict[str, Any]:
         return {"period": period, "drafted": len(service.run(session, actor, period, today=day))}
 
 
+def _lists(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Lists: publish listings whose objection window closed, remove those that ended, propose candidates."""
+    from chengxin.domains.lists import service
+
+    with unit_of_work(db) as session:
+        due = service.run_due(session, actor, today=day)
+        proposed = service.propose(session, actor, today=day)
+    return {"published": due.published, "removed": due.removed, "proposed": proposed.by_kind}
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
     "ratings.defaults": _rating_defaults,
     "evaluations.refresh": _evaluations,
     "assessments.quarterly": _assessments,
+    "lists.daily": _lists,
 }
 
 

@@ -57,6 +57,7 @@ class Permission(StrEnum):
     complaints_submit = "complaints:submit"  # send consumer complaints and their handling (投诉数据)
     notices_issue = "notices:issue"  # issue notices and warnings to platforms and logistics companies
     notices_answer = "notices:answer"  # a platform or logistics company answers the notices it received
+    lists_review = "lists:review"  # propose, review, notify and publish listings; decide objections to them
     assessments_run = "assessments:run"  # compute, review and publish the platform and logistics assessments
     audit_read = "audit:read"
     audit_verify = "audit:verify"
@@ -112,6 +113,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.inspections_record,
             P.complaints_submit,
             P.notices_issue,
+            P.lists_review,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.evaluation import service as evaluation_service
+from chengxin.domains.lists import service as lists_service
 from chengxin.domains.records import publicity, versions
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.publicity import Unpublished
@@ -65,6 +66,7 @@ def follow_up(
         session, "lists.recheck", object_type="subject", changed=[(s, s) for s in subjects],
         payload={"cause": f"record.{cause}"},
     )  # fmt: skip
+    lists_service.run_due(session, actor, today=legal_today(), subject_ids=subjects)  # a revoked basis: removed now
     emit_batch(
         session, "sharing.withdrawal", object_type="credit_record", changed=changed,
         payload={"cause": str(cause), "record_keys": sorted({r.record_key for r in records})},

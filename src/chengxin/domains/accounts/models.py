@@ -21,6 +21,7 @@ class Organisation(Base):
     sector: Mapped[str | None] = mapped_column(String(40))
     uscc: Mapped[str | None] = mapped_column(String(18))
     code: Mapped[str | None] = mapped_column(String(40))  # a source's own organisation code
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))  # 上级机关 (reviews one level up)
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | pending
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

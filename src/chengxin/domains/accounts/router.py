@@ -92,9 +92,15 @@ def create_organisation(
     data: OrganisationIn, session: DB, actor: Actor = Depends(Require(P.accounts_manage))
 ) -> OrganisationOut:
     o = service.create_organisation(
-        session, actor=actor, kind=data.kind, name=data.name, sector=data.sector, uscc=data.uscc
+        session,
+        actor=actor,
+        kind=data.kind,
+        name=data.name,
+        sector=data.sector,
+        uscc=data.uscc,
+        parent_id=data.parent_id,
     )
-    return OrganisationOut(id=o.id, kind=o.kind, name=o.name, sector=o.sector, status=o.status)
+    return OrganisationOut(id=o.id, kind=o.kind, name=o.name, sector=o.sector, status=o.status, parent_id=o.parent_id)
 
 
 @router.post("/users", status_code=201, response_model=UserOut)

@@ -35,6 +35,7 @@ class OrganisationIn(_Strict):
     name: CleanText = Field(min_length=1, max_length=200)
     sector: CleanText | None = None
     uscc: CleanText | None = None
+    parent_id: Id | None = Field(default=None, description="上级机关: reviews listings one level up")
 
 
 class OrganisationConfirm(_Strict):
@@ -47,6 +48,7 @@ class OrganisationOut(BaseModel):
     name: CleanText
     sector: CleanText | None
     status: str
+    parent_id: int | None = None
 
 
 class UserIn(_Strict):

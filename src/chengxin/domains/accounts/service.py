@@ -29,12 +29,15 @@ def create_organisation(
     uscc: str | None = None,
     code: str | None = None,
     status: str = "active",
+    parent_id: int | None = None,
 ) -> Organisation:
     if kind not in ORG_KINDS:
         raise InvalidInput(f"organisation kind must be one of {', '.join(ORG_KINDS)}", code="invalid_kind")
     if session.scalar(select(Organisation).where(Organisation.name == name)) is not None:
         raise Conflict(f"organisation {name!r} exists", code="organisation_exists")
-    org = Organisation(kind=kind, name=name, sector=sector, uscc=uscc, code=code, status=status)
+    if parent_id is not None and session.get(Organisation, parent_id) is None:
+        raise InvalidInput(f"no organisation with id {parent_id}", code="organisation_not_found")
+    org = Organisation(kind=kind, name=name, sector=sector, uscc=uscc, code=code, status=status, parent_id=parent_id)
     session.add(org)
     session.flush()
     audit.record(

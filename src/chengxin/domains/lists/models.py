@@ -1,0 +1,43 @@
+"""List entries (名单): one subject on one list, through the procedure from candidate to removal."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chengxin.db import Base, UTCDateTime, utcnow
+
+
+class ListEntry(Base):
+    """A listing: proposed from the rules, reviewed, notified (with an objection window), published,
+    removed. ``basis`` keeps the criteria met and the records they rest on."""
+
+    __tablename__ = "list_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_kind: Mapped[str] = mapped_column(String(10))  # black | watch | red
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    basis: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{"criterion", "record_ids", "grade"}]
+    deciding_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))  # the basis' source
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_by: Mapped[str | None] = mapped_column(String(120))
+    review_note: Mapped[str | None] = mapped_column(Text)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    objection_until: Mapped[date | None] = mapped_column(Date)
+    objection: Mapped[str | None] = mapped_column(Text)
+    objection_answer: Mapped[str | None] = mapped_column(Text)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    removed_on: Mapped[date | None] = mapped_column(Date)
+    removal_reason: Mapped[str | None] = mapped_column(String(24))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index("ix_list_entries_kind_status", "list_kind", "status"),
+        Index("ix_list_entries_subject_kind", "subject_id", "list_kind", "status"),
+    )

@@ -1,0 +1,115 @@
+"""List JSON API (thin): the published lists, the review queue, the procedure's steps, one's own listings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from sqlalchemy.orm import Session
+
+from chengxin.domains.lists import service
+from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.lists.schemas import (
+    DecisionIn,
+    EntryOut,
+    ObjectionIn,
+    ProposeIn,
+    PublicEntryOut,
+    PublicPage,
+    ReviewIn,
+)
+from chengxin.domains.subjects.models import Subject
+from chengxin.domains.subjects.names import mask_person_name
+from chengxin.domains.subjects.service import legal_today
+from chengxin.ids import PathId
+from chengxin.security.actor import Actor
+from chengxin.security.http import Require, own_subject_id, session_dep
+from chengxin.security.permissions import Permission as P
+
+router = APIRouter(tags=["lists"])
+DB = Annotated[Session, Depends(session_dep, scope="function")]
+Kind = Literal["black", "watch", "red"]
+
+
+def entry_out(e: ListEntry) -> EntryOut:
+    return EntryOut.model_validate(e, from_attributes=True)
+
+
+def public_out(e: ListEntry, s: Subject) -> PublicEntryOut:
+    name = s.name if s.kind == "legal" else mask_person_name(s.name)
+    return PublicEntryOut(
+        id=e.id,
+        list_kind=e.list_kind,
+        subject_id=s.id,
+        name=name,
+        uscc=s.uscc,
+        reasons=[b["criterion"] for b in e.basis],
+        published_on=e.published_on,
+        ends_on=e.ends_on,
+    )
+
+
+@router.get("/api/v1/lists/{kind}", response_model=PublicPage)
+def published_list(
+    kind: Kind,
+    session: DB,
+    q: str = Query("", max_length=100),
+    page: int = Query(1, ge=1, le=10_000),
+    actor: Actor = Depends(Require(P.public_read)),
+) -> PublicPage:
+    """A published list (名单公示), newest first, 50 per page; ``q`` searches names and USCCs."""
+    total, entries = service.published(session, kind, q=q, page=page)
+    return PublicPage(
+        total=total, page=page, entries=[public_out(e, session.get_one(Subject, e.subject_id)) for e in entries]
+    )
+
+
+@router.get("/api/v1/list-queue", response_model=list[EntryOut])
+def review_queue(session: DB, actor: Actor = Depends(Require(P.lists_review))) -> list[EntryOut]:
+    """Candidates to review, approved listings to notify, objections to decide — the caller's organisation's."""
+    return [entry_out(e) for e in service.queue(session, actor)]
+
+
+@router.post("/api/v1/list-entries/propose", response_model=list[EntryOut])
+def propose(data: ProposeIn, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> list[EntryOut]:
+    """Propose candidates from the list criteria (for the given subjects, or every subject)."""
+    found = service.propose(session, actor, today=legal_today(), subject_ids=data.subject_ids)
+    return [entry_out(e) for e in found.candidates]
+
+
+@router.post("/api/v1/list-entries/{entry_id}/review", response_model=EntryOut)
+def review(entry_id: PathId, data: ReviewIn, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> EntryOut:
+    return entry_out(service.review(session, actor, entry_id, approve=data.approve, note=data.note))
+
+
+@router.post("/api/v1/list-entries/{entry_id}/notify", response_model=EntryOut)
+def notify(entry_id: PathId, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> EntryOut:
+    """Tell the subject reasons, basis and rights; the objection window opens."""
+    return entry_out(service.notify(session, actor, entry_id, today=legal_today()))
+
+
+@router.post("/api/v1/list-entries/{entry_id}/objection", response_model=EntryOut)
+def object_to(
+    entry_id: PathId, data: ObjectionIn, session: DB, actor: Actor = Depends(Require(P.objections_file))
+) -> EntryOut:
+    """The subject objects within the window (陈述、申辩)."""
+    return entry_out(service.object_to(session, actor, entry_id, text=data.text, today=legal_today()))
+
+
+@router.post("/api/v1/list-entries/{entry_id}/objection/decision", response_model=EntryOut)
+def decide(
+    entry_id: PathId, data: DecisionIn, session: DB, actor: Actor = Depends(Require(P.lists_review))
+) -> EntryOut:
+    return entry_out(service.decide_objection(session, actor, entry_id, upheld=data.upheld, answer=data.answer))
+
+
+@router.post("/api/v1/list-entries/{entry_id}/publish", response_model=EntryOut)
+def publish(entry_id: PathId, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> EntryOut:
+    """Publish once the objection window has closed (the daily job does it too)."""
+    return entry_out(service.publish(session, actor, entry_id, today=legal_today()))
+
+
+@router.get("/api/v1/me/lists", response_model=list[EntryOut])
+def my_lists(session: DB, actor: Actor = Depends(Require(P.self_read))) -> list[EntryOut]:
+    """The caller's own listings, at every step."""
+    return [entry_out(e) for e in service.for_subject(session, own_subject_id(actor))]

@@ -1,0 +1,61 @@
+"""List API shapes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from chengxin.ids import Id
+from chengxin.text import CleanText
+
+
+class ProposeIn(BaseModel):
+    subject_ids: list[Id] | None = Field(default=None, max_length=10_000, description="omitted: every subject")
+
+
+class ReviewIn(BaseModel):
+    approve: bool
+    note: CleanText = Field(min_length=1, max_length=2000)
+
+
+class ObjectionIn(BaseModel):
+    text: CleanText = Field(min_length=1, max_length=5000, description="陈述和申辩")
+
+
+class DecisionIn(BaseModel):
+    upheld: bool
+    answer: CleanText = Field(min_length=1, max_length=5000)
+
+
+class EntryOut(BaseModel):
+    id: int
+    list_kind: str
+    subject_id: int
+    status: str
+    basis: list[dict[str, Any]]
+    deciding_org_id: int | None
+    notified_on: date | None
+    objection_until: date | None
+    published_on: date | None
+    ends_on: date | None
+    removed_on: date | None
+    removal_reason: str | None
+
+
+class PublicEntryOut(BaseModel):
+    id: int
+    list_kind: str
+    subject_id: int
+    name: str
+    uscc: str | None
+    reasons: list[str]
+    published_on: date | None
+    ends_on: date | None
+
+
+class PublicPage(BaseModel):
+    total: int
+    page: int
+    entries: list[PublicEntryOut]
