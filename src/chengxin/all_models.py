@@ -6,6 +6,7 @@ from chengxin.domains.assessments.models import Assessment, Complaint, PlatformN
 from chengxin.domains.attachments.models import Attachment, AttachmentLink
 from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
+from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
@@ -42,6 +43,7 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "CatalogVersion",
+    "Check",
     "Commitment",
     "CommitmentBreach",
     "Complaint",
@@ -59,6 +61,7 @@ __all__ = [
     "JobRun",
     "ListEntry",
     "MarketAccount",
+    "MeasureFeedback",
     "Notification",
     "Objection",
     "Order",

@@ -27,6 +27,7 @@ from chengxin.domains.assessments.router import router as assessments_router
 from chengxin.domains.attachments.router import router as attachments_router
 from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
+from chengxin.domains.checks.router import router as checks_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
 from chengxin.domains.evaluation.pages import pages as evaluation_pages
@@ -147,7 +148,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers = [subjects_router, ops_router, metrics, accounts_router, audit_router, catalog_router, commitments_router]
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
-    routers += [evaluation_router, inspections_router, assessments_router, lists_router]
+    routers += [evaluation_router, inspections_router, assessments_router, lists_router, checks_router]
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]

@@ -57,6 +57,8 @@ class Permission(StrEnum):
     complaints_submit = "complaints:submit"  # send consumer complaints and their handling (投诉数据)
     notices_issue = "notices:issue"  # issue notices and warnings to platforms and logistics companies
     notices_answer = "notices:answer"  # a platform or logistics company answers the notices it received
+    checks_run = "checks:run"  # run checks (自动比对、自动拦截) and record whether the measures were applied
+    checks_stats = "checks:stats"  # implementation statistics of the measures per organisation
     lists_review = "lists:review"  # propose, review, notify and publish listings; decide objections to them
     assessments_run = "assessments:run"  # compute, review and publish the platform and logistics assessments
     audit_read = "audit:read"
@@ -92,6 +94,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.ratings_report,
             P.complaints_submit,
             P.notices_answer,
+            P.checks_run,
         }
     ),
     Role.department: frozenset(
@@ -114,6 +117,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.complaints_submit,
             P.notices_issue,
             P.lists_review,
+            P.checks_run,
+            P.checks_stats,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,
@@ -133,6 +138,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.repair_read,
             P.attachments_read,
             P.evaluations_read,
+            P.checks_stats,
             P.audit_read,
             P.audit_verify,
             P.ops_metrics,

@@ -1,0 +1,66 @@
+"""Check API (thin): 自动比对、自动拦截, measure feedback, implementation statistics, the measures catalog."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from chengxin.domains.checks import service
+from chengxin.domains.checks.schemas import CheckIn, CheckOut, FeedbackIn
+from chengxin.ids import PathId
+from chengxin.security.actor import Actor
+from chengxin.security.http import Require, session_dep, state
+from chengxin.security.permissions import Permission as P
+
+router = APIRouter(tags=["checks"])
+DB = Annotated[Session, Depends(session_dep, scope="function")]
+
+
+@router.post("/api/v1/checks", response_model=CheckOut)
+def run_check(data: CheckIn, request: Request, session: DB, actor: Actor = Depends(Require(P.checks_run))) -> CheckOut:
+    """Which measures apply to each subject in the scenario, with action, reason and legal basis; one
+    result per subject in the request's order (a malformed identifier: that item's error)."""
+    items = [s.model_dump() for s in data.subjects]
+    check, results = service.run(session, actor, scenario=data.scenario, items=items, cipher=state(request).cipher)
+    return CheckOut(check_id=check.id, scenario=check.scenario, results=results)
+
+
+@router.post("/api/v1/checks/{check_id}/feedback")
+def feedback(
+    check_id: PathId, data: FeedbackIn, session: DB, actor: Actor = Depends(Require(P.checks_run))
+) -> dict[str, int]:
+    """Whether each returned measure was applied, and why not (实施反馈)."""
+    return {"recorded": service.feedback(session, actor, check_id, [e.model_dump() for e in data.entries])}
+
+
+@router.get("/api/v1/checks/statistics")
+def statistics(session: DB, actor: Actor = Depends(Require(P.checks_stats))) -> list[dict[str, Any]]:
+    """Implementation per organisation: checks, subjects, measures returned, applied, not applied."""
+    return service.statistics(session)
+
+
+@router.get("/api/v1/measures")
+def measures(session: DB, actor: Actor = Depends(Require(P.public_read))) -> dict[str, Any]:
+    """The measures catalog (联合奖惩措施清单) and its scenarios."""
+    catalog = service.current_catalog(session)
+    return {
+        "scenarios": dict(catalog.scenarios),
+        "measures": [
+            {
+                "code": m.code,
+                "text": m.text,
+                "basis": m.basis,
+                "implementer": m.implementer,
+                "kind": m.kind,
+                "action": m.action,
+                "scenarios": sorted(m.scenarios),
+                "lists": sorted(m.lists),
+                "grades": sorted(m.grades),
+                "record_types": sorted(m.record_types),
+                "reaches_related": m.reaches_related,
+            }
+            for m in catalog.measures
+        ],
+    }

@@ -1,0 +1,179 @@
+"""The measures catalog (联合奖惩措施清单) and which measures apply to a subject in a scenario — pure
+functions fed by ``measures.toml`` (or ``CHENGXIN_MEASURES``).
+
+A measure applies when one of its triggers holds — a published listing, the current grade, a live record
+of a type — and the scenario is one of its scenarios. A name alone never intercepts: only a subject
+identified by its USCC or RIC gets measures (see ``service``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DEFAULTS = Path(__file__).with_name("measures.toml")
+ACTIONS = ("block", "restrict", "warn", "reward")  # strongest first
+KINDS = ("punishment", "reward")
+LIST_ZH = {"black": "严重失信主体名单", "watch": "重点关注名单", "red": "守信激励名单"}
+MAX_BATCH = 10_000
+
+
+class CatalogInvalid(ValueError):
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    text: str
+    basis: str
+    implementer: str
+    kind: str
+    action: str
+    scenarios: frozenset[str]
+    lists: frozenset[str] = frozenset()
+    grades: frozenset[str] = frozenset()
+    record_types: frozenset[str] = frozenset()
+    reaches_related: bool = False
+
+
+@dataclass(frozen=True)
+class MeasuresCatalog:
+    scenarios: Mapping[str, str]  # code → Chinese name
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    text: str
+    action: str
+    kind: str
+    reason: str
+    basis: str
+    implementer: str
+    reaches_related: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "text": self.text,
+            "action": self.action,
+            "kind": self.kind,
+            "reason": self.reason,
+            "basis": self.basis,
+            "implementer": self.implementer,
+            "reaches_related": self.reaches_related,
+        }
+
+
+def parse_catalog(raw: Mapping[str, Any], *, known_types: Iterable[str] | None = None) -> MeasuresCatalog:
+    problems: list[str] = []
+    scenarios = dict(raw.get("scenarios", {}))
+    if not scenarios:
+        problems.append("no scenarios")
+    known = set(known_types) if known_types is not None else None
+    measures, codes = [], set()
+    for m in raw.get("measures", []):
+        code = str(m.get("code", ""))
+        where = f"measure {code or '?'}"
+        if not code or code in codes:
+            problems.append(f"{where}: a unique code is required")
+        codes.add(code)
+        if m.get("action") not in ACTIONS:
+            problems.append(f"{where}: action must be one of {', '.join(ACTIONS)}")
+        if m.get("kind") not in KINDS:
+            problems.append(f"{where}: kind must be punishment or reward")
+        if (m.get("kind") == "reward") != (m.get("action") == "reward"):
+            problems.append(f"{where}: a reward has the action reward, a punishment another action")
+        unknown = set(m.get("scenarios", [])) - set(scenarios)
+        if unknown or not m.get("scenarios"):
+            problems.append(
+                f"{where}: scenarios must be among the declared ones (unknown: {', '.join(sorted(unknown))})"
+            )
+        lists = set(m.get("lists", []))
+        if lists - set(LIST_ZH):
+            problems.append(f"{where}: unknown lists {', '.join(sorted(lists - set(LIST_ZH)))}")
+        types = set(m.get("record_types", []))
+        if known is not None and types - known:
+            problems.append(f"{where}: unknown record types {', '.join(sorted(types - known))}")
+        if not (lists or m.get("grades") or types):
+            problems.append(f"{where}: no trigger (lists, grades or record_types)")
+        for field in ("text", "basis", "implementer"):
+            if not m.get(field):
+                problems.append(f"{where}: {field} is required")
+        measures.append(
+            Measure(
+                code=code,
+                text=str(m.get("text", "")),
+                basis=str(m.get("basis", "")),
+                implementer=str(m.get("implementer", "")),
+                kind=str(m.get("kind")),
+                action=str(m.get("action")),
+                scenarios=frozenset(m.get("scenarios", [])),
+                lists=frozenset(lists),
+                grades=frozenset(m.get("grades", [])),
+                record_types=frozenset(types),
+                reaches_related=bool(m.get("reaches_related", False)),
+            )
+        )
+    if problems:
+        raise CatalogInvalid(problems)
+    return MeasuresCatalog(scenarios=scenarios, measures=tuple(measures))
+
+
+def load_catalog(path: Path | None = None, *, known_types: Iterable[str] | None = None) -> MeasuresCatalog:
+    chosen = path or Path(os.environ.get("CHENGXIN_MEASURES") or DEFAULTS)
+    known = frozenset(known_types) if known_types is not None else None
+    return _load(str(chosen), chosen.stat().st_mtime_ns, known)
+
+
+@cache
+def _load(path: str, _mtime_ns: int, known: frozenset[str] | None) -> MeasuresCatalog:
+    try:
+        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogInvalid([f"{path}: not valid TOML ({exc})"]) from exc
+    return parse_catalog(raw, known_types=known)
+
+
+def applicable(
+    catalog: MeasuresCatalog,
+    scenario: str,
+    *,
+    lists: Collection[str],
+    grade: str | None,
+    record_types: Collection[str],
+    related_of: str | None = None,
+    type_names: Mapping[str, str] | None = None,
+) -> list[Hit]:
+    """The measures of ``scenario`` whose triggers hold, strongest action first. ``related_of``: the
+    subject is checked as a related person of this listed enterprise; only measures reaching related
+    persons apply."""
+    hits = []
+    for m in catalog.measures:
+        if scenario not in m.scenarios or (related_of is not None and not m.reaches_related):
+            continue
+        reasons = [f"列入{LIST_ZH[k]}" for k in sorted(m.lists & set(lists))]
+        if grade is not None and grade in m.grades:
+            reasons.append(f"信用等级为{grade}")
+        reasons += [f"存在{(type_names or {}).get(t, t)}记录" for t in sorted(m.record_types & set(record_types))]
+        if not reasons:
+            continue
+        reason = "；".join(reasons)
+        if related_of is not None:
+            reason = f"系{related_of}的法定代表人或负责人：{reason}"
+        hits.append(Hit(m.code, m.text, m.action, m.kind, reason, m.basis, m.implementer, m.reaches_related))
+    return sorted(hits, key=lambda h: (ACTIONS.index(h.action), h.code))
+
+
+def decision(hits: Sequence[Hit]) -> str:
+    """The strongest action among the hits, or ``pass``."""
+    return hits[0].action if hits else "pass"
