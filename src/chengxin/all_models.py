@@ -10,7 +10,7 @@ from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
-from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.lists.models import ConsumerWarning, ListEntry
 from chengxin.domains.market.models import (
     AccountLink,
     Item,
@@ -45,6 +45,7 @@ __all__ = [
     "CatalogVersion",
     "Check",
     "Commitment",
+    "ConsumerWarning",
     "CommitmentBreach",
     "Complaint",
     "CreditPoints",

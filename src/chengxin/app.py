@@ -34,6 +34,7 @@ from chengxin.domains.evaluation.pages import pages as evaluation_pages
 from chengxin.domains.evaluation.router import router as evaluation_router
 from chengxin.domains.inspections.pages import pages as inspection_pages
 from chengxin.domains.inspections.router import router as inspections_router
+from chengxin.domains.lists.pages import pages as list_pages
 from chengxin.domains.lists.router import router as lists_router
 from chengxin.domains.notifications.pages import pages as notification_pages
 from chengxin.domains.objections.pages import pages as objection_pages
@@ -152,7 +153,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
-    routers += [evaluation_pages, inspection_pages, assessment_pages]
+    routers += [evaluation_pages, inspection_pages, assessment_pages, list_pages]
     for r in routers:
         app.include_router(r)
 

@@ -59,6 +59,7 @@ class Permission(StrEnum):
     notices_answer = "notices:answer"  # a platform or logistics company answers the notices it received
     checks_run = "checks:run"  # run checks (自动比对、自动拦截) and record whether the measures were applied
     checks_stats = "checks:stats"  # implementation statistics of the measures per organisation
+    warnings_push = "warnings:push"  # push and lift consumer warnings (消费警示) about one's own serious listings
     lists_review = "lists:review"  # propose, review, notify and publish listings; decide objections to them
     assessments_run = "assessments:run"  # compute, review and publish the platform and logistics assessments
     audit_read = "audit:read"
@@ -117,6 +118,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.complaints_submit,
             P.notices_issue,
             P.lists_review,
+            P.warnings_push,
             P.checks_run,
             P.checks_stats,
             P.commitments_record,

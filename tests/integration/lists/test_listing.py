@@ -13,10 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from chengxin.config import Settings
-from chengxin.db import Database, unit_of_work
+from chengxin.db import Database, unit_of_work, utcnow
 from chengxin.domains.accounts import service as accounts
 from chengxin.domains.lists import rules, service
 from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.market.models import MarketAccount
 from chengxin.domains.notifications.models import Notification
 from chengxin.domains.records import service as records
 from chengxin.domains.records.rules import Party, Submission
@@ -128,14 +129,34 @@ def test_the_procedure_cannot_be_skipped_and_ends_when_the_basis_is_revoked(
         assert s.scalar(select(OutboxEvent).where(OutboxEvent.topic == "list.published")) is not None
     from chengxin.app import create_app
 
+    with unit_of_work(db) as s:  # the merchant has a shop on a platform
+        s.add(MarketAccount(account_id="SHOP-1", platform_id="P1", role="seller", created_at=utcnow(), subject_id=sid))
+    before = utcnow()
     with TestClient(create_app(settings)) as client:
         page = client.get("/api/v1/lists/black", params={"q": "电子商务"}).json()
         assert page["total"] == 1 and page["entries"][0]["subject_id"] == sid
         assert page["entries"][0]["reasons"] == ["严重违法行为受到较重行政处罚"]
         assert client.get("/api/v1/lists/black", params={"q": "贸易"}).json()["total"] == 0
         assert client.get("/api/v1/lists/grey").status_code == 422
-    with unit_of_work(db) as s:  # the penalty is revoked: the listing ends at once
+        html = client.get("/lists/black", params={"q": "电子商务"})
+        assert html.status_code == 200 and "某某电子商务有限公司" in html.text and 'id="list-entries"' in html.text
+        exported = client.get("/lists/black/export.csv").content.decode("utf-8-sig")
+        assert "某某电子商务有限公司" in exported and "严重违法行为受到较重行政处罚" in exported
+        # the consumer warning: on the merchant's pages and for platforms
+        [warning] = client.get("/api/v1/consumer-warnings").json()
+        assert (
+            warning["subject_id"] == sid and warning["shop_account_ids"] == ["SHOP-1"] and warning["lifted_at"] is None
+        )
+        assert "消费警示" in client.get(f"/subjects/{sid}").text
+        assert "消费警示" in client.get("/merchants/SHOP-1").text
+    with unit_of_work(db) as s:  # the penalty is revoked: the listing ends at once, and its warning
         withdrawal.revoke(s, actor=CENTRE, record_id=record_id, reason="行政复议撤销")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/v1/consumer-warnings").json() == []
+        [lifted] = client.get("/api/v1/consumer-warnings", params={"since": before.isoformat()}).json()
+        assert lifted["lifted_at"] is not None and lifted["lift_reason"] == "处罚决定撤销移出"
+        assert "消费警示" not in client.get(f"/subjects/{sid}").text
+        assert "消费警示" not in client.get("/merchants/SHOP-1").text
     with unit_of_work(db, readonly=True) as s:
         gone = s.get_one(ListEntry, eid)
         assert (gone.status, gone.removal_reason) == ("removed", "revoked")
@@ -170,3 +191,63 @@ def test_a_listing_ends_with_its_period_and_a_repaired_basis_only_after_the_mini
         is None
     )
     assert sid
+
+
+def test_department_warnings_pages_and_the_queue(db: Database, settings: Settings, orgs: dict[str, int]) -> None:
+    from chengxin.app import create_app
+    from tests.factories import role_tokens
+
+    sid, _ = _penalty(db, settings, orgs["province"], "某某食品有限公司", "吊销许可证")
+    with unit_of_work(db) as s:
+        tokens = role_tokens(s, subject_id=sid)
+        [e] = service.propose(s, CENTRE, today=TODAY).candidates
+    dept = {"Authorization": f"Bearer {tokens[Role.department]}"}
+    centre = {"Authorization": f"Bearer {tokens[Role.credit_centre]}"}
+    me = {"Authorization": f"Bearer {tokens[Role.subject]}"}
+    with TestClient(create_app(settings)) as client:
+        queue = client.get("/admin/lists", headers=centre)
+        assert queue.status_code == 200 and "某某食品有限公司" in queue.text
+        r = client.post(
+            f"/admin/lists/{e.id}", data={"action": "approve", "note": "同意"}, headers=centre, follow_redirects=False
+        )
+        assert r.status_code == 303
+        r = client.post(f"/admin/lists/{e.id}", data={"action": "notify"}, headers=centre, follow_redirects=False)
+        assert r.status_code == 303
+        mine = client.get("/api/v1/me/lists", headers=me).json()
+        assert [(x["id"], x["status"]) for x in mine] == [(e.id, "notified")]
+        page = client.get("/me/lists", headers=me)
+        assert "已告知（异议期）" in page.text and "严重失信主体名单" in page.text
+        obj = client.post(f"/api/v1/list-entries/{e.id}/objection", json={"text": "事实有误"}, headers=me)
+        assert obj.status_code == 200 and obj.json()["status"] == "objected"
+        r = client.post(
+            f"/admin/lists/{e.id}",
+            data={"action": "uphold", "note": "异议成立"},
+            headers=centre,
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        assert client.get("/api/v1/me/lists", headers=me).json()[0]["status"] == "withdrawn"
+        # a department pushes a warning about a serious listing of its own, then lifts it
+        pushed = client.post(
+            "/api/v1/consumer-warnings",
+            json={"subject_id": sid, "text": "该企业被列入严重违法失信名单", "basis": "苏市监罚〔2026〕1号"},
+            headers=dept,
+        )
+        assert pushed.status_code == 201, pushed.text
+        wid = pushed.json()["id"]
+        assert "该企业被列入严重违法失信名单" in client.get(f"/subjects/{sid}").text
+        assert (
+            client.post(f"/api/v1/consumer-warnings/{wid}/lift", json={"reason": "已移出"}, headers=centre).status_code
+            == 200
+        )
+        again = client.post(f"/api/v1/consumer-warnings/{wid}/lift", json={"reason": "x"}, headers=dept)
+        assert again.status_code == 409 and again.json()["code"] == "warning_lifted"
+        assert client.get("/api/v1/consumer-warnings").json() == []
+        assert (
+            client.post(
+                "/api/v1/consumer-warnings",
+                json={"subject_id": sid, "text": "x", "basis": "y"},
+                headers={"Authorization": f"Bearer {tokens[Role.platform]}"},
+            ).status_code
+            == 403
+        )

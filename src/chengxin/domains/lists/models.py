@@ -41,3 +41,22 @@ class ListEntry(Base):
         Index("ix_list_entries_kind_status", "list_kind", "status"),
         Index("ix_list_entries_subject_kind", "subject_id", "list_kind", "status"),
     )
+
+
+class ConsumerWarning(Base):
+    """A consumer warning (消费警示): shown on the merchant's pages and sent to platforms while in force —
+    issued when the merchant is black-listed (lifted with the listing) or pushed by a department."""
+
+    __tablename__ = "consumer_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    source: Mapped[str] = mapped_column(String(12))  # list | department
+    list_entry_id: Mapped[int | None] = mapped_column(ForeignKey("list_entries.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    text: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    lift_reason: Mapped[str | None] = mapped_column(String(200))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chengxin.domains.lists import service
-from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.lists import service, warnings
+from chengxin.domains.lists.models import ConsumerWarning, ListEntry
 from chengxin.domains.lists.schemas import (
     DecisionIn,
     EntryOut,
+    LiftIn,
     ObjectionIn,
     ProposeIn,
     PublicEntryOut,
     PublicPage,
     ReviewIn,
+    WarningIn,
+    WarningOut,
 )
+from chengxin.domains.market.models import MarketAccount
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_person_name
 from chengxin.domains.subjects.service import legal_today
@@ -113,3 +119,53 @@ def publish(entry_id: PathId, session: DB, actor: Actor = Depends(Require(P.list
 def my_lists(session: DB, actor: Actor = Depends(Require(P.self_read))) -> list[EntryOut]:
     """The caller's own listings, at every step."""
     return [entry_out(e) for e in service.for_subject(session, own_subject_id(actor))]
+
+
+def warning_out(session: Session, w: ConsumerWarning) -> WarningOut:
+    s = session.get_one(Subject, w.subject_id)
+    shops = list(
+        session.scalars(
+            select(MarketAccount.account_id).where(MarketAccount.subject_id == s.id, MarketAccount.role == "seller")
+        )
+    )
+    name = s.name if s.kind == "legal" else mask_person_name(s.name)
+    return WarningOut(
+        id=w.id,
+        subject_id=s.id,
+        name=name,
+        uscc=s.uscc,
+        shop_account_ids=sorted(shops),
+        source=w.source,
+        text=w.text,
+        basis=w.basis,
+        issued_at=w.issued_at,
+        lifted_at=w.lifted_at,
+        lift_reason=w.lift_reason,
+    )
+
+
+@router.get("/api/v1/consumer-warnings", response_model=list[WarningOut])
+def consumer_warnings(
+    session: DB,
+    since: datetime | None = Query(None, description="changes (issued or lifted) after this time"),
+    actor: Actor = Depends(Require(P.public_read)),
+) -> list[WarningOut]:
+    """Consumer warnings in force (消费警示), or every one issued or lifted after ``since`` — what platforms
+    poll to show and lift warnings on their shops (up to 1,000 per call, oldest change first)."""
+    return [warning_out(session, w) for w in warnings.changes(session, since=since)]
+
+
+@router.post("/api/v1/consumer-warnings", status_code=201, response_model=WarningOut)
+def push_warning(data: WarningIn, session: DB, actor: Actor = Depends(Require(P.warnings_push))) -> WarningOut:
+    """A department pushes a consumer warning about a serious listing of its own."""
+    return warning_out(
+        session, warnings.push(session, actor, subject_id=data.subject_id, text=data.text, basis=data.basis)
+    )
+
+
+@router.post("/api/v1/consumer-warnings/{warning_id}/lift", response_model=WarningOut)
+def lift_warning(
+    warning_id: PathId, data: LiftIn, session: DB, actor: Actor = Depends(Require(P.warnings_push))
+) -> WarningOut:
+    """The department lifts a warning it pushed (those from listings lift with the listing)."""
+    return warning_out(session, warnings.lift(session, actor, warning_id, reason=data.reason))

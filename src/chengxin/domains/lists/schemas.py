@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -59,3 +59,27 @@ class PublicPage(BaseModel):
     total: int
     page: int
     entries: list[PublicEntryOut]
+
+
+class WarningIn(BaseModel):
+    subject_id: Id
+    text: CleanText = Field(min_length=1, max_length=500, description="what consumers are told")
+    basis: CleanText = Field(min_length=1, max_length=500, description="the listing decision it rests on")
+
+
+class LiftIn(BaseModel):
+    reason: CleanText = Field(min_length=1, max_length=200)
+
+
+class WarningOut(BaseModel):
+    id: int
+    subject_id: int
+    name: str
+    uscc: str | None
+    shop_account_ids: list[str]
+    source: str
+    text: str
+    basis: str
+    issued_at: datetime
+    lifted_at: datetime | None
+    lift_reason: str | None

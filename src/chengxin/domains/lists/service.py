@@ -22,7 +22,7 @@ from chengxin.domains.accounts.models import Organisation
 from chengxin.domains.calendar import service as calendar_service
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.evaluation.models import Evaluation
-from chengxin.domains.lists import rules
+from chengxin.domains.lists import rules, warnings
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.notifications.service import notify_subject
 from chengxin.domains.records.models import CreditRecord
@@ -274,6 +274,7 @@ def publish(session: Session, actor: Actor, entry_id: int, *, today: date) -> Li
         )
     e.status, e.published_on = "published", today
     e.ends_on = rules.add_months(today, kind.period_months)
+    warnings.on_listing(session, e, basis=kind.legal_basis)
     emit(
         session,
         "list.published",
@@ -289,6 +290,7 @@ def publish(session: Session, actor: Actor, entry_id: int, *, today: date) -> Li
 def remove(session: Session, actor: Actor, e: ListEntry, *, reason: str, today: date) -> ListEntry:
     rules.check_step(e.status, "removed")
     e.status, e.removed_on, e.removal_reason = "removed", today, reason
+    warnings.on_removal(session, e, reason=rules.REMOVAL_ZH[reason])
     emit(
         session,
         "list.removed",

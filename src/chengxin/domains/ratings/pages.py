@@ -27,9 +27,11 @@ def merchant(
     account = service.get_account(session, account_id)
     reveal = service.shows_raters(session, actor, account)
     m = service.merchant_credit(session, account, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
-    subject = None
+    subject, shown = None, []
     if account.subject_id is not None:
+        from chengxin.domains.lists.warnings import active_for
         from chengxin.domains.subjects.service import view_by_id
 
         subject = view_by_id(session, account.subject_id)
-    return render(request, "merchant.html", {"m": m, "subject": subject, "dsr_zh": DSR_ZH})
+        shown = active_for(session, account.subject_id)
+    return render(request, "merchant.html", {"m": m, "subject": subject, "dsr_zh": DSR_ZH, "warnings": shown})

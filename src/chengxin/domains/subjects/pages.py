@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.commitments import service as commitment_service
+from chengxin.domains.lists.warnings import active_for as active_warnings
 from chengxin.domains.objections import rules as objection_rules
 from chengxin.domains.objections import service as objection_service
 from chengxin.domains.objections.schemas import ObjectionOut
@@ -57,6 +58,7 @@ def profile(
     commitments = commitment_service.list_for_subject(session, actor=actor, subject_id=subject.id)
     ctx: dict[str, Any] = {"s": file.subject, "file": file, "commitments": commitments}
     ctx["shops"] = rating_service.shops_of_subject(session, subject.id, rating_rules.load_rules())
+    ctx["warnings"] = active_warnings(session, subject.id)
     if file.view == "self":
         # The subject's own file: which records it may object to, which are under objection (异议处理中)
         # and which are the result of a decided objection.
