@@ -10,7 +10,7 @@ from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
-from chengxin.domains.lists.models import ConsumerWarning, ListEntry
+from chengxin.domains.lists.models import ConsumerWarning, EscalationTask, ListEntry, Rectification
 from chengxin.domains.market.models import (
     AccountLink,
     Item,
@@ -50,6 +50,7 @@ __all__ = [
     "Complaint",
     "CreditPoints",
     "CreditRecord",
+    "EscalationTask",
     "Evaluation",
     "EvaluationState",
     "GradeChange",
@@ -74,6 +75,7 @@ __all__ = [
     "RatingChain",
     "RatingFlag",
     "RatingReply",
+    "Rectification",
     "RegistryEntry",
     "RepairApplication",
     "Subject",

@@ -101,12 +101,14 @@ def _assessments(db: Database, actor: Actor, day: date) -> dict[str, Any]:
 
 def _lists(db: Database, actor: Actor, day: date) -> dict[str, Any]:
     """Lists: publish listings whose objection window closed, remove those that ended, propose candidates."""
-    from chengxin.domains.lists import service
+    from chengxin.domains.lists import rectification, service
 
     with unit_of_work(db) as session:
         due = service.run_due(session, actor, today=day)
+        overdue = rectification.escalate_overdue(session, actor, today=day)
         proposed = service.propose(session, actor, today=day)
-    return {"published": due.published, "removed": due.removed, "proposed": proposed.by_kind}
+    return {"published": due.published, "removed": due.removed, "proposed": proposed.by_kind,
+            "rectifications_overdue": overdue}  # fmt: skip
 
 
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {

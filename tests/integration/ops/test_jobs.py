@@ -50,7 +50,7 @@ def test_run_due_runs_each_job_once_per_day(db: Database) -> None:
     assert first[2].result == {"given": 0}
     assert first[3].result == {"refreshed": 0}
     assert first[4].result == {"period": "2026Q3", "drafted": 0}
-    assert first[5].result == {"published": 0, "removed": {}, "proposed": {}}
+    assert first[5].result == {"published": 0, "removed": {}, "proposed": {}, "rectifications_overdue": 0}
     assert [o.ran for o in run_due(db, day=day)] == [False] * 6
     assert [o.ran for o in run_due(db, day=day, force=True)] == [True] * 6
     with unit_of_work(db) as s:
@@ -97,7 +97,12 @@ def test_cli_jobs_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> No
         assert ran["jobs"]["ratings.defaults"] == {"given": 0}
         assert ran["jobs"]["evaluations.refresh"] == {"refreshed": 0}
         assert ran["jobs"]["assessments.quarterly"] == {"period": "2026Q3", "drafted": 0}
-        assert ran["jobs"]["lists.daily"] == {"published": 0, "removed": {}, "proposed": {}}
+        assert ran["jobs"]["lists.daily"] == {
+            "published": 0,
+            "removed": {},
+            "proposed": {},
+            "rectifications_overdue": 0,
+        }
         again = runner.invoke(app, ["jobs", "run", "--date", "2026-11-24", "--json"])
         assert json.loads(again.output.splitlines()[-1])["jobs"] == {
             "records.expire": "already_done",

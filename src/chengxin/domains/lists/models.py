@@ -60,3 +60,35 @@ class ConsumerWarning(Base):
     lifted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lift_reason: Mapped[str | None] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+
+
+class Rectification(Base):
+    """A listed subject's rectification (716 notice): the notice, the signed commitment letter, the due
+    date, the ledger of progress, and the escalation once overdue."""
+
+    __tablename__ = "rectifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_entry_id: Mapped[int] = mapped_column(ForeignKey("list_entries.id"), unique=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    notice_no: Mapped[str] = mapped_column(String(40), unique=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))  # open | overdue | done
+    commitment_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    commitment_signed_by: Mapped[str | None] = mapped_column(String(120))
+    done_on: Mapped[date | None] = mapped_column(Date)
+    ledger: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # [{"on", "by", "text"}]
+
+
+class EscalationTask(Base):
+    """A step of the 716 notice opened when a rectification is overdue (约谈、通报、平台限制、公开、纳入监测)."""
+
+    __tablename__ = "escalation_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rectification_id: Mapped[int] = mapped_column(ForeignKey("rectifications.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    opened_on: Mapped[date] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from chengxin.domains.lists import rules, service
+from chengxin.domains.lists import rectification, rules, service
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_person_name
@@ -101,8 +101,10 @@ def export(
 
 @pages.get("/me/lists", response_class=HTMLResponse)
 def my_lists(request: Request, session: DB, actor: Actor = Depends(Require(P.self_read))) -> HTMLResponse:
-    entries = service.for_subject(session, own_subject_id(actor))
+    sid = own_subject_id(actor)
+    entries = service.for_subject(session, sid)
     ctx = {
+        "rectifications": {r.list_entry_id: r for r in rectification.ledger_of(session, sid)},
         "rows": _rows(session, entries),
         "kind_zh": service.KIND_ZH,
         "status_zh": rules.STATUS_ZH,
@@ -139,3 +141,34 @@ def queue_action(
     else:
         service.decide_objection(session, actor, entry_id, upheld=action == "uphold", answer=text)
     return RedirectResponse("/admin/lists", status_code=303)
+
+
+@pages.get("/rectifications/{rectification_id}/{document}", response_class=HTMLResponse)
+def rectification_document(
+    request: Request,
+    rectification_id: PathId,
+    document: Literal["notice", "commitment"],
+    session: DB,
+    actor: Actor = Depends(Require(P.public_read)),
+) -> HTMLResponse:
+    """The rectification notice (整改通知书) or the commitment letter (信用承诺书) as a print view; the
+    subject's own, or any for holders of ``lists:review``."""
+    r = rectification.get(session, actor, rectification_id)
+    entry = session.get_one(ListEntry, r.list_entry_id)
+    ctx = {
+        "r": r,
+        "e": entry,
+        "s": session.get_one(Subject, r.subject_id),
+        "kind": service.current_rules(session).lists[entry.list_kind],
+        "document": document,
+        "steps": rectification.STEPS,
+    }
+    return render(request, "rectification_print.html", ctx)
+
+
+@pages.get("/admin/rectifications", response_class=HTMLResponse)
+def ledger_page(request: Request, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> HTMLResponse:
+    """整改台账: every rectification, its due date and status, and the open escalation tasks."""
+    rows = [(r, session.get_one(Subject, r.subject_id)) for r in rectification.ledger(session)]
+    ctx = {"rows": rows, "tasks": rectification.tasks(session), "steps": rectification.STEPS, "today": legal_today()}
+    return render(request, "rectifications_admin.html", ctx)

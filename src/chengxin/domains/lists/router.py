@@ -9,17 +9,20 @@ from fastapi import APIRouter, Depends, Query
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chengxin.domains.lists import service, warnings
-from chengxin.domains.lists.models import ConsumerWarning, ListEntry
+from chengxin.domains.lists import rectification, service, warnings
+from chengxin.domains.lists.models import ConsumerWarning, EscalationTask, ListEntry, Rectification
 from chengxin.domains.lists.schemas import (
     DecisionIn,
     EntryOut,
     LiftIn,
     ObjectionIn,
+    ProgressIn,
     ProposeIn,
     PublicEntryOut,
     PublicPage,
+    RectificationOut,
     ReviewIn,
+    TaskOut,
     WarningIn,
     WarningOut,
 )
@@ -169,3 +172,72 @@ def lift_warning(
 ) -> WarningOut:
     """The department lifts a warning it pushed (those from listings lift with the listing)."""
     return warning_out(session, warnings.lift(session, actor, warning_id, reason=data.reason))
+
+
+def rect_out(r: Rectification) -> RectificationOut:
+    return RectificationOut.model_validate(r, from_attributes=True)
+
+
+def task_out(t: EscalationTask) -> TaskOut:
+    return TaskOut(
+        id=t.id,
+        rectification_id=t.rectification_id,
+        step=t.step,
+        step_zh=rectification.STEPS[t.step],
+        opened_on=t.opened_on,
+        done_at=t.done_at,
+        note=t.note,
+    )
+
+
+@router.get("/api/v1/rectifications", response_model=list[RectificationOut])
+def rectification_ledger(session: DB, actor: Actor = Depends(Require(P.lists_review))) -> list[RectificationOut]:
+    """The rectification ledger (整改台账): every listed subject's rectification, latest first."""
+    return [rect_out(r) for r in rectification.ledger(session)]
+
+
+@router.get("/api/v1/rectifications/{rectification_id}", response_model=RectificationOut)
+def get_rectification(
+    rectification_id: PathId, session: DB, actor: Actor = Depends(Require(P.public_read))
+) -> RectificationOut:
+    """The subject's own rectification, or any for holders of `lists:review` (others: 404)."""
+    return rect_out(rectification.get(session, actor, rectification_id))
+
+
+@router.post("/api/v1/rectifications/{rectification_id}/sign", response_model=RectificationOut)
+def sign_commitment(
+    rectification_id: PathId, session: DB, actor: Actor = Depends(Require(P.commitments_sign))
+) -> RectificationOut:
+    """The subject signs its credit commitment letter (信用承诺书)."""
+    return rect_out(rectification.sign(session, actor, rectification_id))
+
+
+@router.post("/api/v1/rectifications/{rectification_id}/progress", response_model=RectificationOut)
+def report_progress(
+    rectification_id: PathId, data: ProgressIn, session: DB, actor: Actor = Depends(Require(P.commitments_sign))
+) -> RectificationOut:
+    """The subject reports what it has done (a ledger entry)."""
+    return rect_out(rectification.progress(session, actor, rectification_id, text=data.text))
+
+
+@router.post("/api/v1/rectifications/{rectification_id}/complete", response_model=RectificationOut)
+def confirm_rectified(
+    rectification_id: PathId, data: ProgressIn, session: DB, actor: Actor = Depends(Require(P.lists_review))
+) -> RectificationOut:
+    """A department confirms the rectification (整改到位)."""
+    return rect_out(rectification.progress(session, actor, rectification_id, text=data.text, done=True))
+
+
+@router.get("/api/v1/escalation-tasks", response_model=list[TaskOut])
+def escalation_tasks(
+    session: DB, all_tasks: bool = Query(False, alias="all"), actor: Actor = Depends(Require(P.lists_review))
+) -> list[TaskOut]:
+    """The escalation steps opened for overdue rectifications (open ones; `?all=true` for every one)."""
+    return [task_out(t) for t in rectification.tasks(session, open_only=not all_tasks)]
+
+
+@router.post("/api/v1/escalation-tasks/{task_id}/done", response_model=TaskOut)
+def finish_task(
+    task_id: PathId, data: ProgressIn, session: DB, actor: Actor = Depends(Require(P.lists_review))
+) -> TaskOut:
+    return task_out(rectification.finish_task(session, actor, task_id, note=data.text))

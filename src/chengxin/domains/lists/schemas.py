@@ -83,3 +83,30 @@ class WarningOut(BaseModel):
     issued_at: datetime
     lifted_at: datetime | None
     lift_reason: str | None
+
+
+class ProgressIn(BaseModel):
+    text: CleanText = Field(min_length=1, max_length=2000)
+
+
+class RectificationOut(BaseModel):
+    id: int
+    list_entry_id: int
+    subject_id: int
+    notice_no: str
+    issued_on: date
+    due_on: date
+    status: str
+    commitment_signed_at: datetime | None
+    done_on: date | None
+    ledger: list[dict[str, Any]]
+
+
+class TaskOut(BaseModel):
+    id: int
+    rectification_id: int
+    step: str
+    step_zh: str
+    opened_on: date
+    done_at: datetime | None
+    note: str | None

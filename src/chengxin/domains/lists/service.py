@@ -22,7 +22,7 @@ from chengxin.domains.accounts.models import Organisation
 from chengxin.domains.calendar import service as calendar_service
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.evaluation.models import Evaluation
-from chengxin.domains.lists import rules, warnings
+from chengxin.domains.lists import rectification, rules, warnings
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.notifications.service import notify_subject
 from chengxin.domains.records.models import CreditRecord
@@ -275,6 +275,7 @@ def publish(session: Session, actor: Actor, entry_id: int, *, today: date) -> Li
     e.status, e.published_on = "published", today
     e.ends_on = rules.add_months(today, kind.period_months)
     warnings.on_listing(session, e, basis=kind.legal_basis)
+    rectification.open_for(session, e, kind, today=today)
     emit(
         session,
         "list.published",
