@@ -93,6 +93,9 @@ def demo(
     from chengxin.demo.assessments import load_assessments
 
     assessed = load_assessments(db, settings, today=evaluation_day(), seed=seed)
+    from chengxin.demo.lists import load_lists
+
+    listed = load_lists(db, settings, today=evaluation_day())
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -111,6 +114,7 @@ def demo(
             "notices": assessed.notices,
             "complaints": assessed.complaints,
         },
+        "lists": listed.as_dict(),
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -145,6 +149,11 @@ def demo(
             f"平台与物流企业评估 assessments {assessed.period}: {assessed.assessed} published — "
             f"/assessments/{assessed.period}; "
             f"complaints {assessed.complaints.get('rows', 0)}, notices {assessed.notices}",
+            highlight=False,
+        )
+        console.print(
+            f"信用名单 lists: published {listed.published}, {listed.queued} in review or objection — /lists, "
+            f"/admin/lists; {listed.warnings} consumer warnings, {listed.rectifications} rectifications",
             highlight=False,
         )
     if serve_site:

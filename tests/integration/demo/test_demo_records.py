@@ -123,6 +123,10 @@ def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  
     with unit_of_work(db) as s:
         published = service.periods(s, published_only=True)
         assert [(p.period, p.assessed) for p in published] == [(assessed["period"], assessed["assessed"])]
+    listed = summary["lists"]
+    assert listed["published"]["black"] > 0 and listed["queued"] > 0 and listed["rectifications"] > 0
+    assert listed["warnings"] == listed["published"]["black"]  # each black-listed subject warned about
+    assert listed["check_decisions"][0] == "block" and listed["check_decisions"][2] == "pass"  # a name never blocks
     with unit_of_work(db) as s:
         # every subject of the demo is evaluated (the marketplace's shops with their ratings too)
         assert evaluated["subjects"] == s.scalar(select(func.count()).select_from(Subject)) > 0

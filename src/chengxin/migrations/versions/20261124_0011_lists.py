@@ -50,16 +50,21 @@ def upgrade() -> None:
         batch_op.create_index("ix_list_entries_kind_status", ["list_kind", "status"], unique=False)
         batch_op.create_index("ix_list_entries_subject_kind", ["subject_id", "list_kind", "status"], unique=False)
 
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("parent_id", sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(
-            batch_op.f("fk_organisations_parent_id_organisations"), "organisations", ["parent_id"], ["id"]
+    # A plain ADD COLUMN: SQLite's batch mode would copy and drop ``organisations``, which the foreign keys
+    # of existing users, tokens and records forbid (an upgrade of a database with data failed).
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE organisations ADD COLUMN parent_id INTEGER REFERENCES organisations (id)")
+    else:
+        op.add_column("organisations", sa.Column("parent_id", sa.Integer(), nullable=True))
+        op.create_foreign_key(
+            op.f("fk_organisations_parent_id_organisations"), "organisations", "organisations", ["parent_id"], ["id"]
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("fk_organisations_parent_id_organisations"), type_="foreignkey")
+        if op.get_bind().dialect.name != "sqlite":  # SQLite's rebuild drops the (unnamed) constraint with the column
+            batch_op.drop_constraint(batch_op.f("fk_organisations_parent_id_organisations"), type_="foreignkey")
         batch_op.drop_column("parent_id")
 
     with op.batch_alter_table("list_entries", schema=None) as batch_op:
