@@ -15,3 +15,6 @@ def _printable(value: str) -> str:
 
 
 CleanText = Annotated[str, AfterValidator(_printable)]
+
+# The same for a query-string parameter (a search text): FastAPI's ``pattern``.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"

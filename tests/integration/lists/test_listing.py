@@ -138,6 +138,7 @@ def test_the_procedure_cannot_be_skipped_and_ends_when_the_basis_is_revoked(
         assert page["entries"][0]["reasons"] == ["严重违法行为受到较重行政处罚"]
         assert client.get("/api/v1/lists/black", params={"q": "贸易"}).json()["total"] == 0
         assert client.get("/api/v1/lists/grey").status_code == 422
+        assert client.get("/api/v1/lists/red", params={"q": "\x00"}).status_code == 422  # PostgreSQL refuses NUL
         html = client.get("/lists/black", params={"q": "电子商务"})
         assert html.status_code == 200 and "某某电子商务有限公司" in html.text and 'id="list-entries"' in html.text
         exported = client.get("/lists/black/export.csv").content.decode("utf-8-sig")

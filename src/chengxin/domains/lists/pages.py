@@ -22,6 +22,7 @@ from chengxin.security.actor import Actor
 from chengxin.security.http import Require, own_subject_id, session_dep
 from chengxin.security.permissions import Permission as P
 from chengxin.templating import render
+from chengxin.text import PRINTABLE
 
 pages = APIRouter(include_in_schema=False)
 DB = Annotated[Session, Depends(session_dep, scope="function")]
@@ -58,7 +59,7 @@ def list_page(
     request: Request,
     kind: Kind,
     session: DB,
-    q: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     actor: Actor = Depends(Require(P.public_read)),
 ) -> HTMLResponse:
@@ -79,7 +80,7 @@ def list_page(
 def export(
     kind: Kind,
     session: DB,
-    q: Annotated[str, Query(max_length=100)] = "",
+    q: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
     actor: Actor = Depends(Require(P.public_read)),
 ) -> Response:
     """The whole published list (filtered by ``q``) as CSV."""

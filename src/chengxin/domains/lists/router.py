@@ -34,6 +34,7 @@ from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, own_subject_id, session_dep
 from chengxin.security.permissions import Permission as P
+from chengxin.text import PRINTABLE
 
 router = APIRouter(tags=["lists"])
 DB = Annotated[Session, Depends(session_dep, scope="function")]
@@ -62,7 +63,7 @@ def public_out(e: ListEntry, s: Subject) -> PublicEntryOut:
 def published_list(
     kind: Kind,
     session: DB,
-    q: str = Query("", max_length=100),
+    q: str = Query("", max_length=100, pattern=PRINTABLE),
     page: int = Query(1, ge=1, le=10_000),
     actor: Actor = Depends(Require(P.public_read)),
 ) -> PublicPage:
