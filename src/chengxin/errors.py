@@ -6,7 +6,17 @@ the CLI prints ``message_zh``/``detail`` and exits with ``exit_code``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+
+class ProblemsFound(ValueError):
+    """A configuration file (scoring models, list rules, measures …) with problems: ``problems`` names
+    every one of them, so an operator fixes the file in one go."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
 
 
 class DomainError(Exception):

@@ -74,7 +74,7 @@ def test_notice_commitment_ledger_and_escalation_when_overdue(db: Database, sett
         assert rectification.escalate_overdue(s, CENTRE, today=due + timedelta(days=1)) == 1
         assert rectification.escalate_overdue(s, CENTRE, today=due + timedelta(days=2)) == 0  # once
         steps = list(s.scalars(select(EscalationTask.step).where(EscalationTask.rectification_id == rid)))
-        assert steps == list(rectification.STEPS)
+        assert steps == list(rules.load_rules().escalation)
         restrict = s.scalar(select(EscalationTask).where(EscalationTask.step == "platform_restrict"))
         assert restrict is not None and restrict.note == "已向 1 家平台发出限制通知"
         sent = s.scalar(select(PlatformNotice).where(PlatformNotice.subject_id == platform_id))

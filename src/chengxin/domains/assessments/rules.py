@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import cache
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_uscc
+from chengxin.errors import ProblemsFound
 
 DEFAULTS = Path(__file__).with_name("defaults.toml")
 KINDS = ("platform", "logistics")
@@ -55,12 +56,8 @@ NOTICE_KINDS = {
 BEIJING = timezone(timedelta(hours=8))
 
 
-class RulesInvalid(ValueError):
+class RulesInvalid(ProblemsFound):
     """An assessment rules file with problems; ``problems`` lists every one of them."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from chengxin.errors import ProblemsFound
+
 DEFAULTS = Path(__file__).with_name("measures.toml")
 ACTIONS = ("block", "restrict", "warn", "reward")  # strongest first
 KINDS = ("punishment", "reward")
@@ -23,10 +25,8 @@ LIST_ZH = {"black": "严重失信主体名单", "watch": "重点关注名单", "
 MAX_BATCH = 10_000
 
 
-class CatalogInvalid(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+class CatalogInvalid(ProblemsFound):
+    """CatalogInvalid: every problem named (``problems``)."""
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Every check is logged; the organisation that ran it records whether each measure
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.records.models import CreditRecord
+from chengxin.domains.records.rules import LIVE as RECORD_LIVE
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_person_name, normalise_name
@@ -32,13 +33,14 @@ from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
 
 CHUNK = 1_000
-LIVE = ("active", "under_objection")
+LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
 NAME_CANDIDATES = 5
 
 
-def current_catalog(session: Session) -> rules.MeasuresCatalog:
+def current_catalog(session: Session, types: Iterable[str] | None = None) -> rules.MeasuresCatalog:
+    """The measures in force, checked against the record types in force (``types``: read already)."""
     try:
-        return rules.load_catalog(known_types=active_catalog(session).types)
+        return rules.load_catalog(known_types=types if types is not None else active_catalog(session).types)
     except rules.CatalogInvalid as exc:
         raise UnusableInput(
             f"the measures catalog is unusable: {exc}", code="measures_invalid", message_zh="奖惩措施清单有误"
@@ -136,7 +138,8 @@ def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
 def run(
     session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
 ) -> tuple[Check, list[dict[str, Any]]]:
-    catalog = current_catalog(session)
+    record_types = active_catalog(session).types  # read once per check
+    catalog = current_catalog(session, record_types)
     if scenario not in catalog.scenarios:
         raise InvalidInput(
             f"unknown scenario {scenario!r}; valid: {', '.join(catalog.scenarios)}",
@@ -160,7 +163,7 @@ def run(
     found_ids = sorted({f.id for f in (*by_uscc.values(), *by_ric.values())})
     types = {t for m in catalog.measures for t in m.record_types}
     lists, grades, records = _standing(session, found_ids, types)
-    type_names = {code: t.name for code, t in active_catalog(session).types.items()}
+    type_names = {code: t.name for code, t in record_types.items()}
     results: list[dict[str, Any]] = []
     outcome: list[dict[str, Any]] = []
     hits_total = 0

@@ -12,7 +12,7 @@ so that the batch pipeline (``pipeline.py``, on any analytics engine) and this m
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from chengxin.domains.records.rules import LIVE
+from chengxin.errors import ProblemsFound
 
 UNIT = 10_000  # units per point (points × percent × percent)
 TOP = 100  # scores and dimension scores run from 0 to TOP points
@@ -32,12 +33,8 @@ PLATFORM_ROLES = frozenset({"platform_operator", "logistics_company"})
 DEFAULTS = Path(__file__).with_name("defaults.toml")
 
 
-class ModelInvalid(ValueError):
+class ModelInvalid(ProblemsFound):
     """A model file that cannot be used; ``problems`` lists every problem found, exactly."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,7 @@ def rectification_document(
         "s": session.get_one(Subject, r.subject_id),
         "kind": service.current_rules(session).lists[entry.list_kind],
         "document": document,
-        "steps": rectification.STEPS,
+        "steps": service.current_rules(session).escalation,
     }
     return render(request, "rectification_print.html", ctx)
 
@@ -171,5 +171,10 @@ def rectification_document(
 def ledger_page(request: Request, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> HTMLResponse:
     """整改台账: every rectification, its due date and status, and the open escalation tasks."""
     rows = [(r, session.get_one(Subject, r.subject_id)) for r in rectification.ledger(session)]
-    ctx = {"rows": rows, "tasks": rectification.tasks(session), "steps": rectification.STEPS, "today": legal_today()}
+    ctx = {
+        "rows": rows,
+        "tasks": rectification.tasks(session),
+        "steps": service.current_rules(session).escalation,
+        "today": legal_today(),
+    }
     return render(request, "rectifications_admin.html", ctx)

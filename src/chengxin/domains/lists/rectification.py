@@ -23,15 +23,6 @@ from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission as P
 
-STEPS = {
-    "interview": "约谈失信主体主要负责人",
-    "notify_regulators": "通报行业主管部门、监管部门和行业协会商会，提高检查频次",
-    "platform_restrict": "督促电子商务平台实施限制入驻、降低信用等级、屏蔽或关闭店铺、封号封账等措施",
-    "publish_locally": "在地方信用网站公布",
-    "city_indicator": "纳入城市信用监测评估指标",
-}
-PLATFORM_NOTICE_DAYS = 10
-
 
 def open_for(session: Session, entry: ListEntry, kind: rules.ListKind, *, today: date) -> Rectification | None:
     """On publication of a listing whose list requires rectification: the notice, due in its months."""
@@ -116,7 +107,7 @@ def progress(session: Session, actor: Actor, rectification_id: int, *, text: str
     return r
 
 
-def _platform_notices(session: Session, actor: Actor, r: Rectification, today: date) -> int:
+def _platform_notices(session: Session, actor: Actor, r: Rectification, today: date, days: int) -> int:
     """Ask each platform hosting the subject's shops to restrict them (a notice with a due date)."""
     from chengxin.domains.assessments import notices
 
@@ -146,7 +137,7 @@ def _platform_notices(session: Session, actor: Actor, r: Rectification, today: d
                     f"{name}被列入失信名单且逾期未整改（整改通知书 {r.notice_no}），请依据发改财金〔2016〕2370号"
                     "对其店铺采取降低信用等级、屏蔽或关闭店铺、封号封账等措施，并回复落实情况。"
                 ),
-                due_on=today + timedelta(days=PLATFORM_NOTICE_DAYS),
+                due_on=today + timedelta(days=days),
                 issued_on=today,
             )
         except InvalidInput:  # the platform's subject lacks the platform-operator role: nobody to address
@@ -157,15 +148,19 @@ def _platform_notices(session: Session, actor: Actor, r: Rectification, today: d
 
 def escalate_overdue(session: Session, actor: Actor, *, today: date) -> int:
     """Rectifications past their due date: mark them overdue and open the escalation steps, once."""
+    from chengxin.domains.lists.service import current_rules
+
+    policy = current_rules(session)
     overdue = list(
         session.scalars(select(Rectification).where(Rectification.status == "open", Rectification.due_on < today))
     )
     for r in overdue:
         r.status = "overdue"
-        for step in STEPS:
+        for step in policy.escalation:
             note = None
             if step == "platform_restrict":
-                note = f"已向 {_platform_notices(session, actor, r, today)} 家平台发出限制通知"
+                sent = _platform_notices(session, actor, r, today, policy.platform_notice_days)
+                note = f"已向 {sent} 家平台发出限制通知"
             session.add(EscalationTask(rectification_id=r.id, step=step, opened_on=today, note=note))
         r.ledger = [*r.ledger, {"on": str(today), "by": "system", "text": "逾期未整改，启动惩戒措施"}]
         audit.record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -179,12 +180,12 @@ def rect_out(r: Rectification) -> RectificationOut:
     return RectificationOut.model_validate(r, from_attributes=True)
 
 
-def task_out(t: EscalationTask) -> TaskOut:
+def task_out(t: EscalationTask, steps: Mapping[str, str]) -> TaskOut:
     return TaskOut(
         id=t.id,
         rectification_id=t.rectification_id,
         step=t.step,
-        step_zh=rectification.STEPS[t.step],
+        step_zh=steps.get(t.step, t.step),
         opened_on=t.opened_on,
         done_at=t.done_at,
         note=t.note,
@@ -234,11 +235,13 @@ def escalation_tasks(
     session: DB, all_tasks: bool = Query(False, alias="all"), actor: Actor = Depends(Require(P.lists_review))
 ) -> list[TaskOut]:
     """The escalation steps opened for overdue rectifications (open ones; `?all=true` for every one)."""
-    return [task_out(t) for t in rectification.tasks(session, open_only=not all_tasks)]
+    steps = service.current_rules(session).escalation
+    return [task_out(t, steps) for t in rectification.tasks(session, open_only=not all_tasks)]
 
 
 @router.post("/api/v1/escalation-tasks/{task_id}/done", response_model=TaskOut)
 def finish_task(
     task_id: PathId, data: ProgressIn, session: DB, actor: Actor = Depends(Require(P.lists_review))
 ) -> TaskOut:
-    return task_out(rectification.finish_task(session, actor, task_id, note=data.text))
+    done = rectification.finish_task(session, actor, task_id, note=data.text)
+    return task_out(done, service.current_rules(session).escalation)

@@ -17,6 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from chengxin.domains.records.rules import LIVE as RECORD_LIVE
+from chengxin.errors import ProblemsFound
+
 DEFAULTS = Path(__file__).with_name("defaults.toml")
 KINDS = ("black", "watch", "red")
 NEGATIVE = frozenset({"black", "watch"})
@@ -47,13 +50,11 @@ REMOVAL_ZH = {
     "revoked": "处罚决定撤销移出",
     "no_longer_qualifies": "不再符合条件移出",
 }
-LIVE = frozenset({"active", "under_objection"})
+LIVE = frozenset(str(s) for s in RECORD_LIVE)  # the records' statuses in force
 
 
-class RulesInvalid(ValueError):
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+class RulesInvalid(ProblemsFound):
+    """RulesInvalid: every problem named (``problems``)."""
 
 
 class Refusal(ValueError):
@@ -113,6 +114,8 @@ class Match:
 @dataclass(frozen=True)
 class ListRules:
     lists: Mapping[str, ListKind] = field(default_factory=dict)
+    escalation: Mapping[str, str] = field(default_factory=dict)  # 716 notice: step → what is done
+    platform_notice_days: int = 10
 
 
 def _int(raw: Mapping[str, Any], name: str, where: str, problems: list[str], *, required: bool = True) -> int | None:
@@ -174,9 +177,14 @@ def parse_rules(raw: Mapping[str, Any], *, known_types: Iterable[str] | None = N
     for key in KINDS:
         if key not in out:
             problems.append(f"no rules for the {key} list")
+    rect = raw.get("rectification", {})
+    escalation = {str(k): str(v) for k, v in rect.get("escalation", {}).items()}
+    if not escalation:
+        problems.append("rectification.escalation: no steps")
+    days = _int(rect, "platform_notice_days", "rectification", problems) or 1
     if problems:
         raise RulesInvalid(problems)
-    return ListRules(lists=out)
+    return ListRules(lists=out, escalation=escalation, platform_notice_days=days)
 
 
 def load_rules(path: Path | None = None, *, known_types: Iterable[str] | None = None) -> ListRules:

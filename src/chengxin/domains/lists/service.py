@@ -272,6 +272,11 @@ def publish(session: Session, actor: Actor, entry_id: int, *, today: date) -> Li
             code="no_longer_qualifies",
             message_zh="该主体已不符合列入条件",
         )
+    return _publish(session, actor, e, kind, today)
+
+
+def _publish(session: Session, actor: Actor, e: ListEntry, kind: rules.ListKind, today: date) -> ListEntry:
+    """Publication itself, once the procedure and the criteria are checked."""
     e.status, e.published_on = "published", today
     e.ends_on = rules.add_months(today, kind.period_months)
     warnings.on_listing(session, e, basis=kind.legal_basis)
@@ -348,7 +353,7 @@ def run_due(session: Session, actor: Actor, *, today: date, subject_ids: Iterabl
         qualifies = bool(rules.matches(kind, records, grade, today))
         if e.status == "notified":
             if qualifies:
-                publish(session, actor, e.id, today=today)
+                _publish(session, actor, e, kind, today)  # checked above: window closed, still qualifies
                 run.published += 1
             continue
         assert e.published_on is not None and e.ends_on is not None
