@@ -4,7 +4,7 @@ run of a changed model (nothing written), the CLI and the page."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -20,9 +20,12 @@ from chengxin.domains.evaluation import backtest, service
 from chengxin.domains.evaluation.models import Evaluation, GradeChange
 from chengxin.domains.evaluation.rules import DEFAULTS
 from chengxin.domains.subjects.models import Subject
+from chengxin.domains.subjects.service import legal_today
 from chengxin.security.actor import cli_actor
 
-TODAY = date(2026, 11, 24)
+# The real (Beijing) day: loading records refreshes their subjects' evaluations as of today, so a fixed date
+# here broke the test once Beijing passed midnight before UTC did.
+TODAY = legal_today()
 
 
 def test_backtest_dates_what_if_cli_and_page(cli_env: Settings, db: Database, tmp_path: Path) -> None:
@@ -46,9 +49,9 @@ def test_backtest_dates_what_if_cli_and_page(cli_env: Settings, db: Database, tm
     with unit_of_work(db, readonly=True) as s:  # nothing written
         assert dict(s.execute(select(Evaluation.subject_id, Evaluation.grade)).all()) == stored
 
-    r = CliRunner().invoke(app, ["evaluate", "backtest", "--model", str(stricter), "--date", "2026-11-24", "--json"])
+    r = CliRunner().invoke(app, ["evaluate", "backtest", "--model", str(stricter), "--date", str(TODAY), "--json"])
     assert r.exit_code != 0  # --date is not an option of backtest
-    r = CliRunner().invoke(app, ["evaluate", "backtest", "--model", str(stricter), "--to-date", "2026-11-24", "--json"])
+    r = CliRunner().invoke(app, ["evaluate", "backtest", "--model", str(stricter), "--to-date", str(TODAY), "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output.strip().splitlines()[-1])["moved"] == w.moved
 
