@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute
 
 from chengxin.bulk import settle_server
 from chengxin.config import Settings, get_settings
-from chengxin.db import Database, ensure_current, open_database
+from chengxin.db import Database, ensure_current, open_database, unit_of_work
 from chengxin.domains.accounts.pages import pages as account_pages
 from chengxin.domains.accounts.router import router as accounts_router
 from chengxin.domains.assessments.pages import pages as assessment_pages
@@ -27,6 +27,7 @@ from chengxin.domains.assessments.router import router as assessments_router
 from chengxin.domains.attachments.router import router as attachments_router
 from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
+from chengxin.domains.checks.pages import pages as check_pages
 from chengxin.domains.checks.router import router as checks_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
@@ -115,6 +116,7 @@ def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractA
             from chengxin.jobs import scheduler
 
             task = asyncio.create_task(scheduler(db, interval_s=settings.jobs_interval_s, today=legal_today))
+        build_name_index(db)
         settle_server()
         try:
             yield
@@ -125,6 +127,19 @@ def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractA
                     await task
 
     return lifespan
+
+
+def build_name_index(db: Database) -> None:
+    """The typo-tolerant name index of the checks (``subjects.fuzzy``), built before the first request
+    rather than in it (about ten seconds per million legal persons)."""
+    import time
+
+    from chengxin.domains.subjects import fuzzy
+
+    start = time.perf_counter()
+    with unit_of_work(db, readonly=True) as session:
+        index = fuzzy.index_for(session)
+    log.info("name_index_built", names=len(index.ids), seconds=round(time.perf_counter() - start, 2))
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
@@ -153,7 +168,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
-    routers += [evaluation_pages, inspection_pages, assessment_pages, list_pages]
+    routers += [evaluation_pages, inspection_pages, assessment_pages, list_pages, check_pages]
     for r in routers:
         app.include_router(r)
 

@@ -3,13 +3,16 @@ legitimate name or purpose contains them)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated
 
 from pydantic import AfterValidator
 
 
 def _printable(value: str) -> str:
-    if any(not (ch.isprintable() or ch in " \t") for ch in value):
+    """Refuse control characters (and lone surrogates); other spaces and invisible format characters —
+    the full-width space U+3000, a no-break space, a zero-width space pasted with a name — are text."""
+    if not value.isprintable() and any(unicodedata.category(ch) in ("Cc", "Cs") and ch != "\t" for ch in value):
         raise ValueError("control characters are not allowed")
     return value
 

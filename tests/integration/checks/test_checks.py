@@ -96,6 +96,7 @@ def test_a_check_answers_each_subject_in_order(world: dict[str, Any], settings: 
     with TestClient(create_app(settings)) as client:
         r = client.post("/api/v1/checks", json=body, headers=_auth(world, Role.platform))
         assert r.status_code == 200, r.text
+        assert float(r.headers["server-timing"].removeprefix("app;dur=")) > 0  # the server's own time
         out = r.json()
         res = out["results"]
         assert [x["index"] for x in res] == list(range(8))
@@ -170,3 +171,68 @@ def test_a_check_answers_each_subject_in_order(world: dict[str, Any], settings: 
     with unit_of_work(db, readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(Check)) == 2  # every check that ran is logged
         assert s.scalar(select(func.count()).where(AuditEntry.action == "check.run")) == 2
+
+
+def test_names_written_otherwise_find_their_subject(world: dict[str, Any], settings: Settings, db: Database) -> None:
+    """Traditional script, the other bracket width, another company form, one character mistyped — the
+    subject is among the candidates, never intercepted; equally close names are all shown."""
+    pii = cipher(settings)
+    with unit_of_work(db) as s:
+
+        def legal(name: str) -> int:
+            data = LegalSubjectIn(kind="legal", name=name, uscc=make_uscc(RNG))
+            return subjects.create_subject(s, actor=ACTOR, cipher=pii, data=data).id
+
+        branch = legal("南京星橙信息技术有限公司（玄武分公司）")
+        twins = [legal(f"无锡{c}源环保科技有限公司") for c in "甲乙丙丁戊己庚辛壬癸子丑"]
+    queries = {
+        "南京星橙資訊技術有限公司": None,  # traditional: 資訊 is not 信息, so one word differs — still a candidate
+        "南京星橙信息技術有限公司": world["listed"],
+        "南京星橙信息技术有限公司(玄武分公司)": branch,
+        "南京星橙信息技术股份公司": world["listed"],
+        "南京星澄信息技术有限公司": world["listed"],
+        "南京星橙信息技有限公司": world["listed"],
+        "苏州澜湾电子商务有限责仁公司": world["clean"],
+    }
+    body = {
+        "scenario": "platform_onboarding",
+        "subjects": [{"name": q} for q in queries] + [{"name": "无锡源环保科技有限公司"}],
+    }
+    with TestClient(create_app(settings)) as client:
+        res = client.post("/api/v1/checks", json=body, headers=_auth(world, Role.platform)).json()["results"]
+    for r, (q, expected) in zip(res, queries.items(), strict=False):
+        ids = [c["id"] for c in r["candidates"]]
+        assert r["measures"] == [] and r["decision"] == "pass", q
+        if expected is not None:
+            assert expected in ids, (q, r["candidates"])
+    listed = next(c for c in res[4]["candidates"] if c["id"] == world["listed"])
+    assert listed["lists"] == ["black"] and 80 < listed["score"] < 100  # the candidate's lists, however found
+    tied = [c["id"] for c in res[-1]["candidates"]]
+    assert set(twins) <= set(tied) and len(tied) == 12  # twelve names one character away: all shown, not ten
+
+
+def test_the_feedback_queue_page(world: dict[str, Any], settings: Settings) -> None:
+    """The platform sees the measures its checks returned and records, per measure, applied or why not."""
+    auth = _auth(world, Role.platform)
+    body = {"scenario": "platform_onboarding", "subjects": [{"uscc": LISTED}, {"uscc": CLEAN}]}
+    with TestClient(create_app(settings)) as client:
+        cid = client.post("/api/v1/checks", json=body, headers=auth).json()["check_id"]
+        page = client.get("/checks/feedback", headers=auth)
+        assert page.status_code == 200 and f"#{cid}-0" in page.text and "P01" in page.text and "P03" in page.text
+        assert "南京星橙信息技术有限公司" in page.text and f"#{cid}-1" not in page.text  # the clean one returned none
+        no_reason = {"index": "0", "measure": "P03", "applied": "no"}
+        refused = client.post(f"/checks/{cid}/feedback", data=no_reason, headers=auth, follow_redirects=False)
+        assert refused.status_code == 422
+        done = client.post(f"/checks/{cid}/feedback", data=no_reason | {"reason": "本平台无公示栏目"}, headers=auth,
+                           follow_redirects=False)  # fmt: skip
+        assert done.status_code == 303
+        applied = {"index": "0", "measure": "P01", "applied": "yes"}
+        assert (
+            client.post(f"/checks/{cid}/feedback", data=applied, headers=auth, follow_redirects=False).status_code
+            == 303
+        )
+        after = client.get("/checks/feedback", headers=auth).text
+        assert f"#{cid}-0" not in after and 'id="feedback-empty"' in after and "50.0%" in after
+        assert client.get("/checks/feedback", headers=_auth(world, Role.subject)).status_code == 403
+        other = client.get("/checks/feedback", headers=_auth(world, Role.department)).text
+        assert f"#{cid}-0" not in other  # another organisation's checks are not its queue

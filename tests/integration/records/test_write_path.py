@@ -30,6 +30,8 @@ def test_pg_array_literal_quotes_what_needs_quoting() -> None:
     assert pg_array_literal([1, 2, 3]) == "{1,2,3}"
     assert pg_array_literal(['a"b', "c\\d", "e,f"]) == '{"a\\"b","c\\\\d","e,f"}'
     assert pg_array_literal([]) == "{}"
+    many = AWKWARD * 20  # more than 100: the bulk (Polars) path quotes as the small one does
+    assert pg_array_literal(many) == "{" + ",".join([pg_array_literal(AWKWARD)[1:-1]] * 20) + "}"
 
 
 def test_awkward_source_ids_land_once_and_are_found_again(db: Database, settings: Settings) -> None:

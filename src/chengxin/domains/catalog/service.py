@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -27,6 +28,12 @@ def _parse(row: CatalogVersion) -> rules.Catalog:
     return cat
 
 
+@cache
+def _shipped() -> rules.Catalog:
+    """The shipped defaults, parsed once (a check reads the catalog on every request)."""
+    return rules.parse_catalog(rules.default_catalog_source(), version=1)
+
+
 def current_version(session: Session) -> int | None:
     return session.scalar(select(func.max(CatalogVersion.version)))
 
@@ -38,7 +45,7 @@ def active_catalog(session: Session) -> rules.Catalog:
         select(CatalogVersion.version, CatalogVersion.created_at).order_by(CatalogVersion.version.desc()).limit(1)
     ).first()
     if head is None:
-        return rules.parse_catalog(rules.default_catalog_source(), version=1)
+        return _shipped()
     cached = _parsed.get((head.version, head.created_at.isoformat()))
     if cached is not None:
         return cached

@@ -153,13 +153,16 @@ def applicable(
     record_types: Collection[str],
     related_of: str | None = None,
     type_names: Mapping[str, str] | None = None,
+    related: bool = False,
 ) -> list[Hit]:
     """The measures of ``scenario`` whose triggers hold, strongest action first. ``related_of``: the
     subject is checked as a related person of this listed enterprise; only measures reaching related
-    persons apply."""
+    persons apply (``related``: those measures, with the reason not yet naming the enterprise — see
+    ``as_related``)."""
     hits = []
+    only_related = related or related_of is not None
     for m in catalog.measures:
-        if scenario not in m.scenarios or (related_of is not None and not m.reaches_related):
+        if scenario not in m.scenarios or (only_related and not m.reaches_related):
             continue
         reasons = [f"列入{LIST_ZH[k]}" for k in sorted(m.lists & set(lists))]
         if grade is not None and grade in m.grades:
@@ -169,9 +172,13 @@ def applicable(
             continue
         reason = "；".join(reasons)
         if related_of is not None:
-            reason = f"系{related_of}的法定代表人或负责人：{reason}"
+            reason = related_reason(related_of, reason)
         hits.append(Hit(m.code, m.text, m.action, m.kind, reason, m.basis, m.implementer, m.reaches_related))
     return sorted(hits, key=lambda h: (ACTIONS.index(h.action), h.code))
+
+
+def related_reason(enterprise: str, reason: str) -> str:
+    return f"系{enterprise}的法定代表人或负责人：{reason}"
 
 
 def decision(hits: Sequence[Hit]) -> str:

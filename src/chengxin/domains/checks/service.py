@@ -6,8 +6,9 @@ Every check is logged; the organisation that ran it records whether each measure
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,21 +21,25 @@ from chengxin.domains.checks import rules
 from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.records.matching import among_many
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import LIVE as RECORD_LIVE
+from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import mask_person_name, normalise_name
 from chengxin.domains.subjects.search import search_names
 from chengxin.domains.subjects.service import ric_index
+from chengxin.domains.subjects.views import views_in_order
 from chengxin.errors import InvalidInput, NotFound, PayloadTooLarge, UnusableInput
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
 
-CHUNK = 1_000
 LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
-NAME_CANDIDATES = 5
+NAME_CANDIDATES = 10
+MAX_CANDIDATES = 50
+MIN_FUZZY_SCORE = 60.0  # a name one typo (or a company form) away that shares less is not worth showing
 
 
 def current_catalog(session: Session, types: Iterable[str] | None = None) -> rules.MeasuresCatalog:
@@ -54,85 +59,130 @@ class Found:
     name: str
     uscc: str | None
     legal_representative: str | None
+    grade: str | None
 
     def public(self) -> dict[str, Any]:
         name = self.name if self.kind == "legal" else mask_person_name(self.name)
         return {"id": self.id, "kind": self.kind, "name": name, "uscc": self.uscc}
 
 
-def _identify(item: Mapping[str, Any], cipher: PiiCipher) -> tuple[str, str] | dict[str, str]:
-    """(way, key) for one requested subject, or an error."""
+_USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
+_RIC_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+Wanted = tuple[str, str, str] | dict[str, str]  # (way, key, the identifier as given) or an error
+
+
+def _identify(item: Mapping[str, Any], cipher: PiiCipher) -> Wanted:
+    """(way, key, code) for one requested subject, or an error. An identifier already in canonical shape is
+    looked up as it is and checked in full only when no subject has it (``_refuse_unknown``): the codes
+    in the register were checked when they were registered."""
     given = [k for k in ("uscc", "ric", "name") if item.get(k)]
     if len(given) != 1:
         return {"code": "one_identifier", "detail": "give exactly one of uscc, ric, name"}
     way, value = given[0], str(item[given[0]])
     try:
         if way == "uscc":
-            return way, validate_uscc(value).code
+            code = value.strip().upper()
+            return way, code if _USCC_SHAPE.fullmatch(code) else validate_uscc(value).code, code
         if way == "ric":
-            return way, ric_index(cipher, validate_ric(value))
+            code = value.strip().upper()
+            code = code if _RIC_SHAPE.fullmatch(code) else validate_ric(value)
+            return way, ric_index(cipher, code), code
     except IdentifierError as exc:
         return {"code": exc.code, "detail": exc.detail}
     name = normalise_name(value)
     if not name:
         return {"code": "name_empty", "detail": "the name is empty"}
-    return way, name
+    return way, name, value
 
 
-def _subjects(session: Session, column: Any, keys: Sequence[str]) -> dict[str, Found]:
-    out: dict[str, Found] = {}
-    for i in range(0, len(keys), CHUNK):
-        stmt = select(column, Subject.id, Subject.kind, Subject.name, Subject.uscc, Subject.legal_representative).where(
-            column.in_(keys[i : i + CHUNK])
+def _refuse_unknown(wanted: list[Wanted], by_uscc: Mapping[str, Found], by_ric: Mapping[str, Found]) -> None:
+    """An identifier that matched nobody: an error when it is malformed after all (in place)."""
+    for i, w in enumerate(wanted):
+        if isinstance(w, tuple) and w[0] != "name" and w[1] not in (by_uscc if w[0] == "uscc" else by_ric):
+            try:
+                validate_uscc(w[2]) if w[0] == "uscc" else validate_ric(w[2])
+            except IdentifierError as exc:
+                wanted[i] = {"code": exc.code, "detail": exc.detail}
+
+
+def _subjects(session: Session, column: Any, keys: Collection[str]) -> dict[str, Found]:
+    """The subjects with these identifiers, with their current grade — one query, one parameter."""
+    if not keys:
+        return {}
+    stmt = (
+        select(
+            column,
+            Subject.id,
+            Subject.kind,
+            Subject.name,
+            Subject.uscc,
+            Subject.legal_representative,
+            Evaluation.grade,
         )
-        for key, *rest in session.execute(stmt):
-            out[key] = Found(*rest)
-    return out
+        .outerjoin(Evaluation, Evaluation.subject_id == Subject.id)
+        .where(among_many(session, column, keys))
+    )
+    return {key: Found(*rest) for key, *rest in session.execute(stmt)}
 
 
 def _standing(
-    session: Session, ids: Sequence[int], types: set[str]
-) -> tuple[dict[int, set[str]], dict[int, str], dict[int, set[str]]]:
-    """Published lists, current grade and live record types (among ``types``) of each subject."""
+    session: Session, ids: Collection[int], types: set[str]
+) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
+    """Published lists and live record types (among ``types``) of each subject."""
     lists: dict[int, set[str]] = defaultdict(set)
-    grades: dict[int, str] = {}
     records: dict[int, set[str]] = defaultdict(set)
-    for i in range(0, len(ids), CHUNK):
-        part = ids[i : i + CHUNK]
-        stmt = select(ListEntry.subject_id, ListEntry.list_kind).where(
-            ListEntry.subject_id.in_(part), ListEntry.status == "published"
-        )
-        for sid, kind in session.execute(stmt):
-            lists[sid].add(kind)
-        for sid, grade in session.execute(
-            select(Evaluation.subject_id, Evaluation.grade).where(Evaluation.subject_id.in_(part))
-        ):
-            grades[sid] = grade
-        if types:
-            stmt2 = (
-                select(CreditRecord.subject_id, CreditRecord.type_code)
-                .where(
-                    CreditRecord.subject_id.in_(part),
-                    CreditRecord.is_current.is_(True),
-                    CreditRecord.status.in_(LIVE),
-                    CreditRecord.type_code.in_(sorted(types)),
-                )
-                .distinct()
+    if not ids:
+        return lists, records
+    stmt = select(ListEntry.subject_id, ListEntry.list_kind).where(
+        among_many(session, ListEntry.subject_id, ids), ListEntry.status == "published"
+    )
+    for sid, kind in session.execute(stmt):
+        lists[sid].add(kind)
+    if types:
+        stmt2 = (
+            select(CreditRecord.subject_id, CreditRecord.type_code)
+            .where(
+                among_many(session, CreditRecord.subject_id, ids),
+                CreditRecord.is_current.is_(True),
+                # wrapped, so that no index on status or type leads: the subjects' index must (SQLite,
+                # without statistics, otherwise walked every live record of the province)
+                func.coalesce(CreditRecord.status, "").in_(LIVE),
+                func.coalesce(CreditRecord.type_code, "").in_(sorted(types)),
             )
-            for sid, t in session.execute(stmt2):
-                records[sid].add(t)
-    return lists, grades, records
+            .distinct()
+        )
+        for sid, t in session.execute(stmt2):
+            records[sid].add(t)
+    return lists, records
 
 
 def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
-    """Ranked name candidates with a similarity score (0-100); legal persons only (a person's name alone
-    identifies nobody)."""
-    views = search_names(session, query=name, include_natural=False, limit=NAME_CANDIDATES)
-    out = []
-    for v in views:
-        score = round(fuzz.WRatio(name, normalise_name(v.name)), 1)
-        out.append({"id": v.id, "name": v.name, "uscc": v.uscc, "score": score})
-    return sorted(out, key=lambda c: -c["score"])
+    """Ranked name candidates with a similarity score (0-100): the database's prefix and substring search,
+    and the names one typo or company form away (``fuzzy``, kept when similar enough). The best
+    ``NAME_CANDIDATES``, and those tied with the last of them (up to ``MAX_CANDIDATES``): equally close
+    names are all shown, not cut at random. Legal persons only (a person's name alone identifies nobody)."""
+    views = {v.id: v for v in search_names(session, query=name, include_natural=False, limit=NAME_CANDIDATES)}
+    scores = {sid: fuzz.ratio(name, normalise_name(v.name)) for sid, v in views.items()}
+    for sid, indexed in fuzzy.index_for(session).lookup(name, limit=4 * MAX_CANDIDATES):
+        if sid not in scores and (score := fuzz.ratio(name, indexed)) >= MIN_FUZZY_SCORE:
+            scores[sid] = score
+    chosen = _best(scores)
+    for v in views_in_order(session, [sid for sid in chosen if sid not in views]):
+        views[v.id] = v
+        scores[v.id] = fuzz.ratio(name, normalise_name(v.name))  # the name as it is now
+    ranked = sorted((sid for sid in chosen if sid in views), key=lambda sid: (-scores[sid], sid))
+    return [
+        {"id": sid, "name": views[sid].name, "uscc": views[sid].uscc, "score": round(scores[sid], 1)} for sid in ranked
+    ]
+
+
+def _best(scores: Mapping[int, float]) -> list[int]:
+    """The ``NAME_CANDIDATES`` best ids and any tied with the last of them, at most ``MAX_CANDIDATES``."""
+    ranked = sorted(scores, key=lambda sid: (-scores[sid], sid))
+    cut = min(len(ranked), NAME_CANDIDATES)
+    while cut < min(len(ranked), MAX_CANDIDATES) and scores[ranked[cut]] == scores[ranked[cut - 1]]:
+        cut += 1
+    return ranked[:cut]
 
 
 def run(
@@ -154,16 +204,29 @@ def run(
     if not items:
         raise InvalidInput("no subjects to check", code="check_empty")
     wanted = [_identify(item, cipher) for item in items]
-    by_uscc = _subjects(
-        session, Subject.uscc, sorted({w[1] for w in wanted if isinstance(w, tuple) and w[0] == "uscc"})
-    )
-    by_ric = _subjects(
-        session, Subject.ric_index, sorted({w[1] for w in wanted if isinstance(w, tuple) and w[0] == "ric"})
-    )
-    found_ids = sorted({f.id for f in (*by_uscc.values(), *by_ric.values())})
+    by_uscc = _subjects(session, Subject.uscc, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "uscc"})
+    by_ric = _subjects(session, Subject.ric_index, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "ric"})
+    _refuse_unknown(wanted, by_uscc, by_ric)
+    names = {w[1]: _candidates(session, w[1]) for w in wanted if isinstance(w, tuple) and w[0] == "name"}
+    found_ids = {f.id for f in (*by_uscc.values(), *by_ric.values())}
+    found_ids |= {c["id"] for cands in names.values() for c in cands}
     types = {t for m in catalog.measures for t in m.record_types}
-    lists, grades, records = _standing(session, found_ids, types)
+    lists, records = _standing(session, found_ids, types)
     type_names = {code: t.name for code, t in record_types.items()}
+    memo: dict[tuple[frozenset[str], str | None, frozenset[str], bool], tuple[list[dict[str, Any]], str]] = {}
+
+    def measures_of(
+        kinds: set[str], grade: str | None, recs: set[str], related: bool
+    ) -> tuple[list[dict[str, Any]], str]:
+        """The measures (as answered) and the decision — the same for every subject in the same standing."""
+        key = (frozenset(kinds), grade, frozenset(recs), related)
+        if key not in memo:
+            hits = rules.applicable(
+                catalog, scenario, lists=kinds, grade=grade, record_types=recs, type_names=type_names, related=related
+            )
+            memo[key] = ([h.as_dict() for h in hits], rules.decision(hits))
+        return memo[key]
+
     results: list[dict[str, Any]] = []
     outcome: list[dict[str, Any]] = []
     hits_total = 0
@@ -190,46 +253,31 @@ def run(
         elif w[0] == "name":
             result["match"] = "name"
             result["candidates"] = [
-                c | {"lists": sorted(lists.get(c["id"], set()))} for c in _candidates(session, w[1])
+                c | {"lists": sorted(lists.get(c["id"], ()))} for c in names[w[1]]
             ]  # never an interception on a name alone: no measures
         else:
             f = (by_uscc if w[0] == "uscc" else by_ric).get(w[1])
             if f is not None:
-                kinds, grade = lists.get(f.id, set()), grades.get(f.id)
-                hits = rules.applicable(
-                    catalog,
-                    scenario,
-                    lists=kinds,
-                    grade=grade,
-                    record_types=records.get(f.id, set()),
-                    type_names=type_names,
-                )
+                kinds, recs = lists.get(f.id, set()), records.get(f.id, set())
+                measures, decided = measures_of(kinds, f.grade, recs, False)
                 result.update(
                     match=w[0],
                     subject=f.public(),
                     lists=sorted(kinds),
-                    grade=grade,
-                    decision=rules.decision(hits),
-                    measures=[h.as_dict() for h in hits],
+                    grade=f.grade,
+                    decision=decided,
+                    measures=measures,
                 )
                 if f.kind == "legal" and f.legal_representative and kinds & {"black", "watch"}:
-                    related = rules.applicable(
-                        catalog,
-                        scenario,
-                        lists=kinds,
-                        grade=None,
-                        record_types=records.get(f.id, set()),
-                        related_of=f.name,
-                        type_names=type_names,
-                    )
+                    related, _ = measures_of(kinds, None, recs, True)
                     result["related_persons"] = [
                         {
                             "name": f.legal_representative,
                             "role": "法定代表人",
-                            "measures": [h.as_dict() for h in related],
+                            "measures": [m | {"reason": rules.related_reason(f.name, m["reason"])} for m in related],
                         }
                     ]
-                hits_total += len(hits)
+                hits_total += len(measures)
         outcome.append(
             {
                 "i": i,
@@ -338,3 +386,33 @@ def statistics(session: Session) -> list[dict[str, Any]]:
         row["without_feedback"] = max(0, row["measures"] - row["applied"] - row["not_applied"])
         row["implementation_rate"] = round(row["applied"] / row["measures"], 4) if row["measures"] else None
     return sorted(out.values(), key=lambda r: (r["organisation_id"] is None, r["organisation_id"] or 0))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A measure a check returned that its organisation has not yet said it applied or not."""
+
+    check: Check
+    item: int
+    measure: str
+    subject_id: int | None
+
+
+def pending_feedback(session: Session, actor: Actor, *, checks: int = 200) -> list[Pending]:
+    """The feedback queue (实施反馈): measures returned by the organisation's latest ``checks`` checks (the
+    credit centre: everyone's) without feedback yet, newest first."""
+    stmt = select(Check).where(Check.hits > 0).order_by(Check.id.desc()).limit(checks)
+    if actor.role != "credit_centre":
+        stmt = stmt.where(Check.organisation_id == actor.organisation_id)
+    recent = list(session.scalars(stmt))
+    stmt2 = select(MeasureFeedback.check_id, MeasureFeedback.item, MeasureFeedback.measure).where(
+        MeasureFeedback.check_id.in_([c.id for c in recent])
+    )
+    done = {(c, i, m) for c, i, m in session.execute(stmt2)}
+    return [
+        Pending(c, o["i"], code, o["subject_id"])
+        for c in recent
+        for o in c.outcome
+        for code in o["measures"]
+        if (c.id, o["i"], code) not in done
+    ]

@@ -47,8 +47,8 @@ def pg_array_literal(values: Collection[Any]) -> str:
     expression, which cost more than the query in a bulk import)."""
     if not values:
         return "{}"
-    series = pl.Series(list(values), strict=False)
-    if series.dtype == pl.String and series.null_count() == 0:  # the usual case, in one pass of Polars
+    series = pl.Series(list(values), strict=False) if len(values) > 100 else None  # Polars pays off in bulk
+    if series is not None and series.dtype == pl.String and series.null_count() == 0:  # the usual bulk case
         quoted = series.str.replace_all("\\", "\\\\", literal=True).str.replace_all('"', '\\"', literal=True)
         return "{" + str(('"' + quoted + '"').str.join(",").item()) + "}"
     items = [
