@@ -74,12 +74,14 @@ def read_rows(data: DataSet) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class Probe:
-    """One planned request: the path, the status that is correct, a label, the expected USCC if any."""
+    """One planned request: the path, the status that is correct, a label, the expected USCC if any;
+    a POST when it has a (JSON) body."""
 
     path: str
     expect: int
     tag: str
     target: str | None = None
+    body: bytes | None = None
 
 
 def lookup_probes(rows: list[dict[str, str]], count: int, *, seed: int) -> list[Probe]:

@@ -106,6 +106,7 @@ class Sample:
     ok: bool
     results: int | None = None  # search: number of results
     hit: bool | None = None  # search: the expected subject was among them
+    server_ms: float | None = None  # the server's own time for the request (Server-Timing)
 
 
 @dataclass
@@ -168,18 +169,19 @@ def check_search(probe: Probe, reply: Reply) -> Sample:
 
 
 async def _open_loop(port: int, probes: Sequence[Probe], rate: float, check: Check,
-                     max_s: float) -> tuple[list[Sample], float, int]:
+                     max_s: float, headers: bytes) -> tuple[list[Sample], float, int]:
     samples: list[Sample] = []
-    pool = Pool(port, MAX_CONNECTIONS)
+    pool = Pool(port, MAX_CONNECTIONS, headers)
     t0 = time.perf_counter() + 0.05
 
     async def fire(probe: Probe, due: float) -> None:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                reply = await pool.get(probe.path)
+                reply = await pool.get(probe.path, probe.body)
             done = time.perf_counter()
             sample = check(probe, reply)
+            sample.server_ms = reply.server_ms
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError,
                 StaleConnection, ValueError, IndexError):
             done = time.perf_counter()
@@ -223,8 +225,8 @@ class ServiceTime:
         return 1000 / mean if mean > 0 else math.nan
 
 
-async def _closed_loop(port: int, probes: Sequence[Probe], max_s: float) -> list[float]:
-    conn = await Connection.open(port)
+async def _closed_loop(port: int, probes: Sequence[Probe], max_s: float, headers: bytes) -> list[float]:
+    conn = await Connection.open(port, headers)
     latencies: list[float] = []
     deadline = time.perf_counter() + max_s
     try:
@@ -233,20 +235,21 @@ async def _closed_loop(port: int, probes: Sequence[Probe], max_s: float) -> list
                 break
             start = time.perf_counter()
             async with asyncio.timeout(REQUEST_TIMEOUT_S):
-                await conn.get(probe.path)
+                await conn.get(probe.path, probe.body)
             latencies.append(time.perf_counter() - start)
     finally:
         conn.close()
     return latencies
 
 
-def service_time(server: Server, probes: Sequence[Probe], *, max_s: float = 30.0) -> ServiceTime:
-    latencies = asyncio.run(_closed_loop(server.port, probes, max_s))
+def service_time(server: Server, probes: Sequence[Probe], *, max_s: float = 30.0,
+                 headers: bytes = b"") -> ServiceTime:
+    latencies = asyncio.run(_closed_loop(server.port, probes, max_s, headers))
     return ServiceTime(len(latencies), latency_summary(latencies))
 
 
 def run_open_loop(server: Server, probes: Sequence[Probe], *, rate: float, check: Check,
-                  db_pids: Callable[[], list[int]] | None = None) -> LoadRun:
+                  db_pids: Callable[[], list[int]] | None = None, headers: bytes = b"") -> LoadRun:
     """Send ``probes`` at ``rate`` per second (bounded: at most len(probes)/rate + 1 s of sending)."""
     import resource
 
@@ -260,7 +263,7 @@ def run_open_loop(server: Server, probes: Sequence[Probe], *, rate: float, check
     gc.freeze()
     gc.disable()
     try:
-        samples, last_done, opened = asyncio.run(_open_loop(server.port, probes, rate, check, max_s))
+        samples, last_done, opened = asyncio.run(_open_loop(server.port, probes, rate, check, max_s, headers))
     finally:
         gc.enable()
         gc.unfreeze()

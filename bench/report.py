@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import checks_bench
 import credit_bench
 import evaluation_bench
 import file_page
@@ -97,7 +98,13 @@ def _summary(report: Report) -> list[str]:
             ("file", f"Credit file of a subject with {file_page.RECORDS_PER_SUBJECT} records (page and API), "
                      f"{report.plan.file_rate:.0f} req/s", f"p95 ≤ {file_page.FILE_TARGET_P95_MS:.0f} ms"),
             ("market", f"Import {report.plan.market_orders:,} marketplace orders with their ratings "
-                       "(`chengxin market import`)", "≤ 180 s PostgreSQL (SQLite recorded)")]
+                       "(`chengxin market import`)", "≤ 180 s PostgreSQL (SQLite recorded)"),
+            ("checks_batch", f"Check API: batch of {checks_bench.BATCH_SIZE:,} identifiers, 1,000,000 subjects, "
+                             "100,000 list entries (server time)", f"≤ {checks_bench.BATCH_TARGET_MS:.0f} ms"),
+            ("checks_single", f"Check API: one subject per request over HTTP, {checks_bench.SINGLE_RATE:.0f} req/s",
+             f"p99 ≤ {checks_bench.SINGLE_TARGET_P99_MS:.0f} ms"),
+            ("checks_names", "Check API: name candidates over 1,000,000 subjects, names written otherwise",
+             f"p95 ≤ {checks_bench.NAMES_TARGET_P95_MS:.0f} ms, recall ≥ {checks_bench.NAMES_TARGET_RECALL}")]
     for key, label, target in rows:
         cells = [_verdict(r.verdicts.get(key)) for r in report.results]
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
@@ -329,16 +336,19 @@ def render(report: Report) -> str:
                                                        _verdict(r.verdicts.get("market"))) for r in results])
     out += credit_bench.section(plan.credit_ratings, report.credit)
     out += evaluation_bench.section(plan.evaluation_subjects, plan.evaluation_records, report.evaluation)
+    out += [""] + checks_bench.section([(ENGINE_NAMES[r.engine], r.checks,
+                                         {k: _verdict(v) for k, v in r.verdicts.items()}) for r in results])
     return "\n".join(out)
 
 
 # --- keeping the sections of benchmarks a partial run (--only) did not run ---------------------------
 
 SECTION_KEYS = {"## 1. ": "import", "## 2. ": "lookup", "## 3. ": "search", "## 4. ": "records", "## 5. ": "file",
-                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation"}
+                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation", "## 9. ": "checks"}
 SUMMARY_KEYS = {"(`chengxin subjects import`)": "import", "| Lookup by": "lookup", "| Name search": "search",
                 "(`chengxin records import`)": "records", "| Credit file": "file",
-                "(`chengxin market import`)": "market", "| Batch credit": "credit", "| Batch evaluation": "evaluation"}
+                "(`chengxin market import`)": "market", "| Batch credit": "credit", "| Batch evaluation": "evaluation",
+                "| Check API": "checks"}
 KEPT_MARK = "> Kept from an earlier run"
 
 

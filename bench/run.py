@@ -32,7 +32,7 @@ from dataset import ensure_dataset
 from report import Report, merge, render
 from scenarios import EngineResult, Plan, run_engine
 
-BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation")
+BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation", "checks")
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -49,7 +49,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
     p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
                    help="benchmarks to run, comma-separated: import,lookup,search,records,file,market,credit,"
-                        "evaluation (default: all)")
+                        "evaluation,checks (default: all)")
     p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
                    help="sqlite,postgresql (default: both)")
     p.add_argument("--reuse-db", action="store_true",
@@ -69,7 +69,8 @@ def make_plan(quick: bool) -> Plan:
                     search_rate=50, search_requests=100, search_warmup=20, service_requests=100,
                     sweep_rates=(50, 100), sweep_seconds=3, records_rows=10_000,
                     file_requests=100, file_warmup=10, market_orders=20_000, credit_ratings=200_000,
-                    credit_spark_ratings=50_000, evaluation_subjects=10_000, evaluation_records=100_000)
+                    credit_spark_ratings=50_000, evaluation_subjects=10_000, evaluation_records=100_000,
+                    checks_batches=3, checks_single=1_000, checks_names=200)
     return Plan(import_rows=100_000, data=ensure_dataset("full", files=10, chunk=100_000),
                 lookup_rate=200, lookup_requests=6_000, lookup_warmup=600,
                 search_rate=50, search_requests=1_000, search_warmup=100, service_requests=300,

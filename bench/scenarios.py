@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import checks_bench
 import file_page
 import market_import
 import records_import
@@ -61,6 +62,9 @@ class Plan:
     evaluation_subjects: int = 1_000_000  # the batch evaluation benchmark (Polars; Spark on the same files)
     evaluation_records: int = 10_000_000
     evaluation_spark: bool = True
+    checks_batches: int = 21  # the first is a warm-up
+    checks_single: int = 10_000
+    checks_names: int = 1_000
 
 
 @dataclass
@@ -88,6 +92,7 @@ class EngineResult:
     market_full: MarketRun | None = None  # every table of the contract (recorded)
     file: LoadRun | None = None
     file_service: ServiceTime | None = None
+    checks: checks_bench.ChecksRun | None = None
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     loadavg: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -230,7 +235,7 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         log(f"{engine}: market {res.verdicts['market']}")
         res.market_full = market_import.run(target, plan.market_orders)
         log(f"{engine}: market, every table: {res.market_full.wall_s:.1f} s")
-    if not only & {"lookup", "search", "records", "file"}:
+    if not only & {"lookup", "search", "records", "file", "checks"}:
         return res
     if not plan.reuse_db:
         log(f"{engine}: loading the rest of the data set ({plan.data.total:,} subjects in all)")
@@ -255,6 +260,13 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
             service=min(plan.service_requests, 100), check=file_page.check_file, db_pids=db_pids)
         judge_file(res)
         log(f"{engine}: file {res.verdicts['file']} {res.file.latency()}")
+    if "checks" in only:
+        res.loadavg["checks"] = loadavg()
+        res.checks = checks_bench.run(target, plan.data, batches=plan.checks_batches,
+                                      single_requests=plan.checks_single, names_requests=plan.checks_names)
+        for key, (figure, goal, passed, note) in checks_bench.verdicts(res.checks).items():
+            res.verdicts[key] = Verdict(figure, goal, passed, note)
+            log(f"{engine}: {key} {res.verdicts[key]}")
     res.loadavg["end"] = loadavg()
     return res
 

@@ -126,19 +126,20 @@ def _subjects(session: Session, column: Any, keys: Collection[str]) -> dict[str,
 
 
 def _standing(
-    session: Session, ids: Collection[int], types: set[str]
+    session: Session, ids: Collection[int], types: set[str], *, candidates: Collection[int] = ()
 ) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Published lists and live record types (among ``types``) of each subject."""
+    """Published lists and live record types (among ``types``) of each subject; only the lists of name
+    candidates (they get no measures)."""
     lists: dict[int, set[str]] = defaultdict(set)
     records: dict[int, set[str]] = defaultdict(set)
-    if not ids:
+    if not ids and not candidates:
         return lists, records
     stmt = select(ListEntry.subject_id, ListEntry.list_kind).where(
-        among_many(session, ListEntry.subject_id, ids), ListEntry.status == "published"
+        among_many(session, ListEntry.subject_id, {*ids, *candidates}), ListEntry.status == "published"
     )
     for sid, kind in session.execute(stmt):
         lists[sid].add(kind)
-    if types:
+    if types and ids:
         stmt2 = (
             select(CreditRecord.subject_id, CreditRecord.type_code)
             .where(
@@ -158,9 +159,8 @@ def _standing(
 
 def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
     """Ranked name candidates with a similarity score (0-100): the database's prefix and substring search,
-    and the names one typo or company form away (``fuzzy``, kept when similar enough). The best
-    ``NAME_CANDIDATES``, and those tied with the last of them (up to ``MAX_CANDIDATES``): equally close
-    names are all shown, not cut at random. Legal persons only (a person's name alone identifies nobody)."""
+    and the names one typo or company form away (``fuzzy``, kept when similar enough); the best ten, or all
+    the equally best (``_best``). Legal persons only (a person's name alone identifies nobody)."""
     views = {v.id: v for v in search_names(session, query=name, include_natural=False, limit=NAME_CANDIDATES)}
     scores = {sid: fuzz.ratio(name, normalise_name(v.name)) for sid, v in views.items()}
     for sid, indexed in fuzzy.index_for(session).lookup(name, limit=4 * MAX_CANDIDATES):
@@ -177,12 +177,11 @@ def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
 
 
 def _best(scores: Mapping[int, float]) -> list[int]:
-    """The ``NAME_CANDIDATES`` best ids and any tied with the last of them, at most ``MAX_CANDIDATES``."""
+    """The ``NAME_CANDIDATES`` best ids — or, when more than that share the best score, all of those (at
+    most ``MAX_CANDIDATES``): equally close names are all shown, not cut at random."""
     ranked = sorted(scores, key=lambda sid: (-scores[sid], sid))
-    cut = min(len(ranked), NAME_CANDIDATES)
-    while cut < min(len(ranked), MAX_CANDIDATES) and scores[ranked[cut]] == scores[ranked[cut - 1]]:
-        cut += 1
-    return ranked[:cut]
+    top = sum(1 for sid in ranked if scores[sid] == scores[ranked[0]]) if ranked else 0
+    return ranked[: max(NAME_CANDIDATES, min(top, MAX_CANDIDATES))]
 
 
 def run(
@@ -209,9 +208,9 @@ def run(
     _refuse_unknown(wanted, by_uscc, by_ric)
     names = {w[1]: _candidates(session, w[1]) for w in wanted if isinstance(w, tuple) and w[0] == "name"}
     found_ids = {f.id for f in (*by_uscc.values(), *by_ric.values())}
-    found_ids |= {c["id"] for cands in names.values() for c in cands}
+    candidate_ids = {c["id"] for cands in names.values() for c in cands}
     types = {t for m in catalog.measures for t in m.record_types}
-    lists, records = _standing(session, found_ids, types)
+    lists, records = _standing(session, found_ids, types, candidates=candidate_ids)
     type_names = {code: t.name for code, t in record_types.items()}
     memo: dict[tuple[frozenset[str], str | None, frozenset[str], bool], tuple[list[dict[str, Any]], str]] = {}
 
