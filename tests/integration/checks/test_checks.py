@@ -18,7 +18,9 @@ from chengxin.db import Database, unit_of_work
 from chengxin.domains.checks.models import Check
 from chengxin.domains.evaluation.models import Evaluation
 from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects import service as subjects
+from chengxin.domains.subjects.names import normalise_name
 from chengxin.domains.subjects.schemas import LegalSubjectIn, NaturalSubjectIn
 from chengxin.security.actor import cli_actor
 from chengxin.security.audit import AuditEntry
@@ -236,3 +238,22 @@ def test_the_feedback_queue_page(world: dict[str, Any], settings: Settings) -> N
         assert client.get("/checks/feedback", headers=_auth(world, Role.subject)).status_code == 403
         other = client.get("/checks/feedback", headers=_auth(world, Role.department)).text
         assert f"#{cid}-0" not in other  # another organisation's checks are not its queue
+
+
+def test_the_name_index_follows_new_subjects(
+    world: dict[str, Any], settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fuzzy, "RECHECK_S", 0.0)
+    pii = cipher(settings)
+
+    def typo_finds(name: str) -> set[int]:
+        with unit_of_work(db, readonly=True) as s:
+            return {sid for sid, _ in fuzzy.index_for(s).lookup(normalise_name(name))}
+
+    assert world["listed"] in typo_finds("南京星澄信息技术有限公司")  # built on first use
+    with unit_of_work(db) as s:
+        data = LegalSubjectIn(kind="legal", name="常州瑞禾新材料有限公司", uscc=make_uscc(RNG))
+        later = subjects.create_subject(s, actor=ACTOR, cipher=pii, data=data).id
+    assert later in typo_finds("常州瑞和新材料有限公司")  # registered since: added on the next use
+    with unit_of_work(db, readonly=True) as s:
+        assert fuzzy.index_for(s).ids.count(later) == 1

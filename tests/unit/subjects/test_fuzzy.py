@@ -47,8 +47,10 @@ def test_a_key_shared_by_too_many_names_says_nothing(monkeypatch) -> None:  # ty
     assert {sid for sid, _ in index.lookup(normalise_name("南京甲物流有限公司"))} == {1}
 
 
-def test_names_added_later_are_found() -> None:
-    index = _index(NAMES[:1])
-    index.add([(9, normalise_name("镇江源悦工艺品有限公司"), "源悦工艺品")])
+def test_names_added_later_are_found_once() -> None:
+    index = _index(NAMES[:2])
+    later = (9, normalise_name("镇江源悦工艺品有限公司"), "源悦工艺品")
+    index.add([later, (1, normalise_name(NAMES[0]), "通润机械")])  # id 1 is in already: read again, skipped
+    index.add([later])  # an overlapping re-read: skipped
     assert [sid for sid, _ in index.lookup(normalise_name("镇江源说工艺品有限公司"))] == [9]
-    assert index.max_id == 9 and np.all(np.diff(index.keys.astype(np.float64)) >= 0)
+    assert index.ids == [1, 2, 9] and np.all(np.diff(index.keys.astype(np.float64)) >= 0)

@@ -7,10 +7,10 @@ that "福昊物流有限责任公司" written "泰州福昊物流股份公司" o
 where the database's substring and prefix search (``search``) finds nothing.
 
 The index lives in memory in each server process (about 150 bytes per legal person: the keys as one
-sorted NumPy array, and the names), built on first use; each use adds the subjects registered since (one
-look at the highest subject id) and starts again when the table was emptied. A renamed subject keeps its
-old keys until the next full build, which is harmless: candidates are re-scored against the names as
-they are now.
+sorted NumPy array, and the names), built on first use; a use adds the subjects registered since (one
+look at the highest subject id, at most once a second) and starts again when the table was emptied. A
+renamed subject keeps its old keys until the next full build, which is harmless: candidates are re-scored
+against the names as they are now.
 Keys are 64-bit polynomial hashes of the strings, computed for a whole chunk of names at once with NumPy
 (a million names in a few seconds) and one string at a time for a query — the same numbers both ways.
 """
@@ -18,6 +18,8 @@ Keys are 64-bit polynomial hashes of the strings, computed for a whole chunk of 
 from __future__ import annotations
 
 import threading
+import time
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,6 +31,8 @@ from sqlalchemy.orm import Session
 from chengxin.domains.subjects.models import Subject
 from chengxin.domains.subjects.names import core_name, normalise_name
 
+RECHECK_S = 1.0  # new subjects become findable by a typo within this
+OVERLAP = 1_000
 MAX_PER_KEY = 200  # a key shared by more names than this says nothing (e.g. a one-character core)
 FORMS = ("有限公司", "股份有限公司", "有限责任公司", "股份公司")  # as written; normalised they are fewer
 CHUNK = 100_000
@@ -110,6 +114,8 @@ class NameIndex:
     names: list[str]
     max_id: int
     extra: dict[int, list[int]] = field(default_factory=dict)  # keys of names added since the build → rows
+    added: set[int] = field(default_factory=set)  # ids added since the build
+    checked_at: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -137,11 +143,16 @@ class NameIndex:
         return cls(all_keys[order], all_rows[order], ids, names, max(ids, default=0))
 
     def add(self, rows: Iterable[tuple[int, str, str]]) -> None:
+        """Names registered since the build; ids already in the index are skipped."""
+        built = len(self.ids) - len(self.added)
         for sid, name, core in rows:
+            at = bisect_left(self.ids, sid, 0, built)
+            if sid in self.added or (at < built and self.ids[at] == sid):
+                continue
             row = len(self.ids)
             self.ids.append(sid)
             self.names.append(name)
-            self.max_id = max(self.max_id, sid)
+            self.added.add(sid)
             for key in keys_of(name, core):
                 self.extra.setdefault(key, []).append(row)
 
@@ -176,18 +187,26 @@ def _legal_names(session: Session, after: int = 0) -> Iterable[tuple[int, str, s
 
 
 def index_for(session: Session) -> NameIndex:
-    """This process's index of the session's database, with the subjects registered since it was built."""
+    """This process's index of the session's database, with the subjects registered since it was built
+    (looked for at most once every ``RECHECK_S``; the last ``OVERLAP`` ids are read again, so that a
+    subject whose transaction committed after a later one's is not skipped)."""
     url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    with _lock:
+        index = _indexes.get(url)
+    if index is not None and time.monotonic() - index.checked_at < RECHECK_S:
+        return index
     newest = int(session.scalar(select(func.max(Subject.id))) or 0)
     with _lock:
         index = _indexes.get(url)
         if index is None or newest < index.max_id:  # first use, or the table was emptied since
             index = _indexes[url] = NameIndex.build(_legal_names(session))
-            return index
-    if newest > index.max_id:
-        with index.lock:
-            index.add(_legal_names(session, after=index.max_id))
             index.max_id = max(index.max_id, newest)
+            return index
+    with index.lock:
+        if newest > index.max_id:
+            index.add(_legal_names(session, after=max(0, index.max_id - OVERLAP)))
+            index.max_id = newest
+        index.checked_at = time.monotonic()
     return index
 
 
