@@ -138,6 +138,9 @@ def test_a_check_answers_each_subject_in_order(world: dict[str, Any], settings: 
         big = {"scenario": "platform_onboarding", "subjects": [{"uscc": CLEAN}] * 10_001}
         too_many = client.post("/api/v1/checks", json=big, headers=_auth(world, Role.platform))
         assert too_many.status_code == 413 and too_many.json()["code"] == "check_too_large"
+        names = {"scenario": "platform_onboarding", "subjects": [{"name": "某某有限公司"}] * 1_001}
+        too_many_names = client.post("/api/v1/checks", json=names, headers=_auth(world, Role.platform))
+        assert too_many_names.status_code == 413 and too_many_names.json()["code"] == "check_too_many_names"
         assert client.post("/api/v1/checks", json=body).status_code == 401
         assert client.post("/api/v1/checks", json=body, headers=_auth(world, Role.subject)).status_code == 403
 

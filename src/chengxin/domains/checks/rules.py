@@ -23,6 +23,7 @@ ACTIONS = ("block", "restrict", "warn", "reward")  # strongest first
 KINDS = ("punishment", "reward")
 LIST_ZH = {"black": "严重失信主体名单", "watch": "重点关注名单", "red": "守信激励名单"}
 MAX_BATCH = 10_000
+MAX_NAMES = 1_000  # a name costs ~10 ms (candidates); identifiers cost microseconds
 
 
 class CatalogInvalid(ProblemsFound):

@@ -202,6 +202,13 @@ def run(
         )
     if not items:
         raise InvalidInput("no subjects to check", code="check_empty")
+    named = sum(1 for item in items if item.get("name") and not item.get("uscc") and not item.get("ric"))
+    if named > rules.MAX_NAMES:
+        raise PayloadTooLarge(
+            f"at most {rules.MAX_NAMES:,} subjects by name per check, got {named:,} (identifiers: up to "
+            f"{rules.MAX_BATCH:,})",
+            code="check_too_many_names",
+        )
     wanted = [_identify(item, cipher) for item in items]
     by_uscc = _subjects(session, Subject.uscc, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "uscc"})
     by_ric = _subjects(session, Subject.ric_index, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "ric"})
