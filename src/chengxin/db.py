@@ -7,7 +7,6 @@ Read-only units of work use a plain ``BEGIN`` and never block readers.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from sqlalchemy import DateTime, Engine, MetaData, String, Table, create_engine,
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from chengxin.observability import log
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -171,7 +172,7 @@ class _WriterGate:
             return  # this connection already holds it (a second transaction before its return)
         lock = self.lock
         if not lock.acquire(timeout=GATE_TIMEOUT_S):
-            logging.getLogger(__name__).warning("the SQLite writer gate was not released; starting a new one")
+            log.warning("sqlite_writer_gate_lost", waited_s=GATE_TIMEOUT_S)
             self.lock = lock = threading.Lock()
             lock.acquire()
         info["gate"] = lock

@@ -59,11 +59,9 @@ def test_measures_by_scenario_and_trigger() -> None:
 
 
 def test_related_persons_get_only_the_measures_reaching_them() -> None:
-    hits = rules.applicable(
-        CATALOG, "platform_onboarding", lists={"black"}, grade=None, record_types=(), related_of="某公司"
+    hits = rules.as_related(
+        rules.applicable(CATALOG, "platform_onboarding", lists={"black"}, grade=None, record_types=(), related=True),
+        "某公司",
     )
     assert [h.code for h in hits] == ["P01"] and hits[0].reason.startswith("系某公司的法定代表人或负责人")
-    assert (
-        rules.applicable(CATALOG, "shop_ranking", lists={"black"}, grade=None, record_types=(), related_of="某公司")
-        == []
-    )
+    assert rules.applicable(CATALOG, "shop_ranking", lists={"black"}, grade=None, record_types=(), related=True) == []

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.checks import service
-from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import mask_person_name
+from chengxin.domains.subjects.names import shown_name
+from chengxin.domains.subjects.views import views_in_order
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep
@@ -26,16 +26,9 @@ DB = Annotated[Session, Depends(session_dep, scope="function")]
 def feedback_queue(request: Request, session: DB, actor: Actor = Depends(Require(P.checks_run))) -> HTMLResponse:
     pending = service.pending_feedback(session, actor)
     catalog = {m.code: m for m in service.current_catalog(session).measures}
-    names: dict[int, str] = {}
-    for p in pending:
-        if p.subject_id is not None and p.subject_id not in names:
-            s = session.get_one(Subject, p.subject_id)
-            names[p.subject_id] = s.name if s.kind == "legal" else mask_person_name(s.name)
-    mine = [
-        r
-        for r in service.statistics(session)
-        if actor.role == "credit_centre" or r["organisation_id"] == actor.organisation_id
-    ]
+    subject_ids = list(dict.fromkeys(p.subject_id for p in pending if p.subject_id is not None))
+    names = {v.id: shown_name(v.kind, v.name) for v in views_in_order(session, subject_ids)}
+    mine = [r for r in service.statistics(session) if service.sees(actor, r["organisation_id"])]
     ctx = {"pending": pending, "catalog": catalog, "names": names, "stats": mine}
     return render(request, "checks_feedback.html", ctx)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -152,18 +152,15 @@ def applicable(
     lists: Collection[str],
     grade: str | None,
     record_types: Collection[str],
-    related_of: str | None = None,
     type_names: Mapping[str, str] | None = None,
     related: bool = False,
 ) -> list[Hit]:
-    """The measures of ``scenario`` whose triggers hold, strongest action first. ``related_of``: the
-    subject is checked as a related person of this listed enterprise; only measures reaching related
-    persons apply (``related``: those measures, with the reason not yet naming the enterprise — see
-    ``as_related``)."""
+    """The measures of ``scenario`` whose triggers hold, strongest action first. ``related``: the subject
+    is checked as a related person of a listed enterprise — only the measures reaching related persons
+    apply (``as_related`` names the enterprise in their reasons)."""
     hits = []
-    only_related = related or related_of is not None
     for m in catalog.measures:
-        if scenario not in m.scenarios or (only_related and not m.reaches_related):
+        if scenario not in m.scenarios or (related and not m.reaches_related):
             continue
         reasons = [f"列入{LIST_ZH[k]}" for k in sorted(m.lists & set(lists))]
         if grade is not None and grade in m.grades:
@@ -171,15 +168,15 @@ def applicable(
         reasons += [f"存在{(type_names or {}).get(t, t)}记录" for t in sorted(m.record_types & set(record_types))]
         if not reasons:
             continue
-        reason = "；".join(reasons)
-        if related_of is not None:
-            reason = related_reason(related_of, reason)
-        hits.append(Hit(m.code, m.text, m.action, m.kind, reason, m.basis, m.implementer, m.reaches_related))
+        hits.append(
+            Hit(m.code, m.text, m.action, m.kind, "；".join(reasons), m.basis, m.implementer, m.reaches_related)
+        )
     return sorted(hits, key=lambda h: (ACTIONS.index(h.action), h.code))
 
 
-def related_reason(enterprise: str, reason: str) -> str:
-    return f"系{enterprise}的法定代表人或负责人：{reason}"
+def as_related(hits: Sequence[Hit], enterprise: str) -> list[Hit]:
+    """The hits of a related person of ``enterprise``, their reasons saying so."""
+    return [replace(h, reason=f"系{enterprise}的法定代表人或负责人：{h.reason}") for h in hits]
 
 
 def decision(hits: Sequence[Hit]) -> str:

@@ -27,7 +27,7 @@ from chengxin.domains.records.rules import LIVE as RECORD_LIVE
 from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import mask_person_name, normalise_name
+from chengxin.domains.subjects.names import normalise_name, shown_name
 from chengxin.domains.subjects.search import search_names
 from chengxin.domains.subjects.service import ric_index
 from chengxin.domains.subjects.views import views_in_order
@@ -62,8 +62,7 @@ class Found:
     grade: str | None
 
     def public(self) -> dict[str, Any]:
-        name = self.name if self.kind == "legal" else mask_person_name(self.name)
-        return {"id": self.id, "kind": self.kind, "name": name, "uscc": self.uscc}
+        return {"id": self.id, "kind": self.kind, "name": shown_name(self.kind, self.name), "uscc": self.uscc}
 
 
 _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -219,18 +218,20 @@ def run(
     types = {t for m in catalog.measures for t in m.record_types}
     lists, records = _standing(session, found_ids, types, candidates=candidate_ids)
     type_names = {code: t.name for code, t in record_types.items()}
-    memo: dict[tuple[frozenset[str], str | None, frozenset[str], bool], tuple[list[dict[str, Any]], str]] = {}
+    memo: dict[
+        tuple[frozenset[str], str | None, frozenset[str], bool], tuple[list[rules.Hit], list[dict[str, Any]]]
+    ] = {}
 
-    def measures_of(
+    def hits_of(
         kinds: set[str], grade: str | None, recs: set[str], related: bool
-    ) -> tuple[list[dict[str, Any]], str]:
-        """The measures (as answered) and the decision — the same for every subject in the same standing."""
+    ) -> tuple[list[rules.Hit], list[dict[str, Any]]]:
+        """The measures that apply, and as answered — the same for every subject in the same standing."""
         key = (frozenset(kinds), grade, frozenset(recs), related)
         if key not in memo:
             hits = rules.applicable(
                 catalog, scenario, lists=kinds, grade=grade, record_types=recs, type_names=type_names, related=related
             )
-            memo[key] = ([h.as_dict() for h in hits], rules.decision(hits))
+            memo[key] = (hits, [h.as_dict() for h in hits])
         return memo[key]
 
     results: list[dict[str, Any]] = []
@@ -265,22 +266,22 @@ def run(
             f = (by_uscc if w[0] == "uscc" else by_ric).get(w[1])
             if f is not None:
                 kinds, recs = lists.get(f.id, set()), records.get(f.id, set())
-                measures, decided = measures_of(kinds, f.grade, recs, False)
+                hits, measures = hits_of(kinds, f.grade, recs, False)
                 result.update(
                     match=w[0],
                     subject=f.public(),
                     lists=sorted(kinds),
                     grade=f.grade,
-                    decision=decided,
+                    decision=rules.decision(hits),
                     measures=measures,
                 )
                 if f.kind == "legal" and f.legal_representative and kinds & {"black", "watch"}:
-                    related, _ = measures_of(kinds, None, recs, True)
+                    related = rules.as_related(hits_of(kinds, None, recs, True)[0], f.name)
                     result["related_persons"] = [
                         {
                             "name": f.legal_representative,
                             "role": "法定代表人",
-                            "measures": [m | {"reason": rules.related_reason(f.name, m["reason"])} for m in related],
+                            "measures": [h.as_dict() for h in related],
                         }
                     ]
                 hits_total += len(measures)
@@ -320,7 +321,7 @@ def run(
 def feedback(session: Session, actor: Actor, check_id: int, entries: Sequence[Mapping[str, Any]]) -> int:
     """Record, per (item, measure) the check returned, whether it was applied and why not."""
     check = session.get(Check, check_id)
-    if check is None or (actor.role != "credit_centre" and check.organisation_id != actor.organisation_id):
+    if check is None or not sees(actor, check.organisation_id):
         raise NotFound(
             f"no check with id {check_id} of your organisation", code="check_not_found", message_zh="未找到该比对记录"
         )
@@ -367,6 +368,12 @@ def feedback(session: Session, actor: Actor, check_id: int, entries: Sequence[Ma
     return stored
 
 
+def sees(actor: Actor, organisation_id: int | None) -> bool:
+    """Whether ``actor`` may see the checks (and their feedback) of an organisation: its own; the credit
+    centre every organisation's (``None``: all of them)."""
+    return actor.role == "credit_centre" or (organisation_id is not None and organisation_id == actor.organisation_id)
+
+
 def statistics(session: Session) -> list[dict[str, Any]]:
     """Per organisation: checks run, subjects checked, measures returned, and the feedback on them."""
     out: dict[int | None, dict[str, Any]] = {}
@@ -408,7 +415,7 @@ def pending_feedback(session: Session, actor: Actor, *, checks: int = 200) -> li
     """The feedback queue (实施反馈): measures returned by the organisation's latest ``checks`` checks (the
     credit centre: everyone's) without feedback yet, newest first."""
     stmt = select(Check).where(Check.hits > 0).order_by(Check.id.desc()).limit(checks)
-    if actor.role != "credit_centre":
+    if not sees(actor, None):
         stmt = stmt.where(Check.organisation_id == actor.organisation_id)
     recent = list(session.scalars(stmt))
     stmt2 = select(MeasureFeedback.check_id, MeasureFeedback.item, MeasureFeedback.measure).where(

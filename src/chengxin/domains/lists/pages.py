@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from chengxin.domains.lists import rectification, rules, service
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import mask_person_name
+from chengxin.domains.subjects.names import shown_name
 from chengxin.domains.subjects.service import legal_today
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
@@ -43,8 +43,7 @@ def _rows(session: Session, entries: list[ListEntry]) -> list[Row]:
     out = []
     for e in entries:
         s = session.get_one(Subject, e.subject_id)
-        name = s.name if s.kind == "legal" else mask_person_name(s.name)
-        out.append(Row(e, name, s.uscc, s.id, [b["criterion"] for b in e.basis]))
+        out.append(Row(e, shown_name(s.kind, s.name), s.uscc, s.id, [b["criterion"] for b in e.basis]))
     return out
 
 

@@ -29,7 +29,7 @@ from chengxin.domains.lists.schemas import (
 )
 from chengxin.domains.market.models import MarketAccount
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import mask_person_name
+from chengxin.domains.subjects.names import shown_name
 from chengxin.domains.subjects.service import legal_today
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
@@ -47,12 +47,11 @@ def entry_out(e: ListEntry) -> EntryOut:
 
 
 def public_out(e: ListEntry, s: Subject) -> PublicEntryOut:
-    name = s.name if s.kind == "legal" else mask_person_name(s.name)
     return PublicEntryOut(
         id=e.id,
         list_kind=e.list_kind,
         subject_id=s.id,
-        name=name,
+        name=shown_name(s.kind, s.name),
         uscc=s.uscc,
         reasons=[b["criterion"] for b in e.basis],
         published_on=e.published_on,
@@ -133,11 +132,10 @@ def warning_out(session: Session, w: ConsumerWarning) -> WarningOut:
             select(MarketAccount.account_id).where(MarketAccount.subject_id == s.id, MarketAccount.role == "seller")
         )
     )
-    name = s.name if s.kind == "legal" else mask_person_name(s.name)
     return WarningOut(
         id=w.id,
         subject_id=s.id,
-        name=name,
+        name=shown_name(s.kind, s.name),
         uscc=s.uscc,
         shop_account_ids=sorted(shops),
         source=w.source,

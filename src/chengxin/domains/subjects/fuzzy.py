@@ -25,16 +25,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import func, select, text
+from sqlalchemy import URL, func, select, text
 from sqlalchemy.orm import Session
 
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import core_name, normalise_name
+from chengxin.domains.subjects.names import COMPANY_FORMS, core_name, normalise_name
 
 RECHECK_S = 1.0  # new subjects become findable by a typo within this
 OVERLAP = 1_000
 MAX_PER_KEY = 200  # a key shared by more names than this says nothing (e.g. a one-character core)
-FORMS = ("有限公司", "股份有限公司", "有限责任公司", "股份公司")  # as written; normalised they are fewer
 CHUNK = 100_000
 _BASE = 1_000_003
 _MASK = (1 << 64) - 1
@@ -94,8 +93,8 @@ def query_keys(query: str) -> set[int]:
     out = keys_of(query, core_name(query))
     for size in range(3, 8):
         head, tail = query[:-size], query[-size:]
-        if len(head) >= 2 and "公司" not in tail[:-2] and tail not in FORMS:
-            form = next((f for f in FORMS if len(f) - 1 <= size <= len(f) + 1 and _one_edit(tail, f)), None)
+        if len(head) >= 2 and "公司" not in tail[:-2] and tail not in COMPANY_FORMS:
+            form = next((f for f in COMPANY_FORMS if len(f) - 1 <= size <= len(f) + 1 and _one_edit(tail, f)), None)
             if form is not None:
                 repaired = normalise_name(head + form)
                 out |= keys_of(repaired, core_name(repaired))
@@ -170,7 +169,7 @@ class NameIndex:
         return [(self.ids[r], self.names[r]) for r in sorted(rows)[:limit]]
 
 
-_indexes: dict[str, NameIndex] = {}
+_indexes: dict[URL, NameIndex] = {}
 _lock = threading.Lock()
 
 
@@ -190,7 +189,7 @@ def index_for(session: Session) -> NameIndex:
     """This process's index of the session's database, with the subjects registered since it was built
     (looked for at most once every ``RECHECK_S``; the last ``OVERLAP`` ids are read again, so that a
     subject whose transaction committed after a later one's is not skipped)."""
-    url = session.get_bind().engine.url.render_as_string(hide_password=True)
+    url = session.get_bind().engine.url
     with _lock:
         index = _indexes.get(url)
     if index is not None and time.monotonic() - index.checked_at < RECHECK_S:

@@ -158,8 +158,10 @@ _NOT_REGION_NEXT = {"市": "场政民值容监", "区": "块域间别", "省": "
 # is unbracketed instead, so that "华信(集团)有限公司" and "华信集团有限公司" share the core "华信集团".
 _GROUP = "(集团)"
 _BRACKETED = re.compile(r"\((?:[\u4e00-\u9fff]{2,3}|[\u4e00-\u9fff]{1,6}(?:省|市|区|县)|china)\)")
+# Company forms as written (有限责任公司 normalises to 有限公司, see ``_ZH_FORMS``), longest first.
+COMPANY_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司")
 _FORM_SUFFIX = re.compile(
-    r"(?:股份有限公司|有限公司|股份公司|(?<!分)公司|co\.ltd|\((?:特殊普通|普通|有限)合伙\))$"  # not 分公司
+    "(?:" + "|".join(COMPANY_FORMS) + r"|(?<!分)公司|co\.ltd|\((?:特殊普通|普通|有限)合伙\))$"  # not 分公司
 )
 
 
@@ -285,6 +287,11 @@ COMPOUND_SURNAMES = frozenset(
         "端木",
     }
 )
+
+
+def shown_name(kind: str, name: str) -> str:
+    """A subject's name as shown outside: a legal person's as registered, a natural person's masked."""
+    return name if kind == "legal" else mask_person_name(name)
 
 
 def mask_person_name(name: str) -> str:
