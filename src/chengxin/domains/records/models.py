@@ -57,7 +57,8 @@ class CreditRecord(Base):
 
     __table_args__ = (
         UniqueConstraint("source_org_id", "source_record_id", "version"),
-        Index("ix_credit_records_subject_current", "subject_id", "is_current"),
+        # a subject's records in force by status and type, answered from the index alone (checks, files)
+        Index("ix_credit_records_subject_standing", "subject_id", "is_current", "status", "type_code"),
         Index("ix_credit_records_due", "is_current", "status", "publicity_until"),
     )
 
