@@ -19,6 +19,7 @@ from sqlalchemy import text
 from chengxin.config import Settings, get_settings
 from chengxin.db import Database, forget_database, open_database, upgrade
 from chengxin.devtools import embedded_pg
+from chengxin.domains.checks import standing
 from chengxin.domains.subjects import fuzzy
 
 TEST_PII_KEY = base64.b64encode(bytes(range(32))).decode()
@@ -74,6 +75,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         url = request.getfixturevalue("postgres_url")
         _reset_postgres(open_database(url))
         fuzzy.forget()  # the process's name indexes: this database was emptied (ids start again at 1)
+        standing.forget()  # and its standing indexes (TRUNCATE fires no row triggers)
         yield url
 
 

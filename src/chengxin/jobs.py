@@ -111,6 +111,14 @@ def _lists(db: Database, actor: Actor, day: date) -> dict[str, Any]:
             "rectifications_overdue": overdue}  # fmt: skip
 
 
+def _standing_changes(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """The checks' change feed: changes older than a week are deleted (each server has read them)."""
+    from chengxin.domains.checks import standing
+
+    with unit_of_work(db) as session:
+        return {"pruned": standing.prune(session)}
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
@@ -118,6 +126,7 @@ JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "evaluations.refresh": _evaluations,
     "assessments.quarterly": _assessments,
     "lists.daily": _lists,
+    "checks.prune_changes": _standing_changes,
 }
 
 

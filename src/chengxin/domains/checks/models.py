@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime, utcnow
@@ -45,3 +45,21 @@ class MeasureFeedback(Base):
         UniqueConstraint("check_id", "item", "measure", name="uq_measure_feedback_item"),
         Index("ix_measure_feedback_org", "organisation_id"),
     )
+
+
+class StandingChange(Base):
+    """A change to what a check answers about a subject (its identifiers, name, grade, lists or records in
+    force), written by database triggers on those tables (migration 20261124_0016) — so every writer is
+    seen, whatever its path — and read by each server process's standing index (``checks.standing``).
+
+    ``txid`` (PostgreSQL only) is the writing transaction's id: rows are read by transaction, not by ``id``,
+    because PostgreSQL commits transactions in another order than it hands out ids. SQLite has one writer
+    at a time, so its ids are committed in order. Rows are pruned after ``standing.KEEP_DAYS`` days."""
+
+    __tablename__ = "standing_changes"
+    __table_args__ = (Index("ix_standing_changes_txid", "txid"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(Integer)  # no foreign key: a deleted subject's change is kept
+    txid: Mapped[int | None] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.current_timestamp())

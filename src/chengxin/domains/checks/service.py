@@ -7,8 +7,8 @@ Every check is logged; the organisation that ran it records whether each measure
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,17 +17,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from chengxin.domains.catalog.service import active_catalog
-from chengxin.domains.checks import rules
+from chengxin.domains.checks import rules, standing
 from chengxin.domains.checks.models import Check, MeasureFeedback
-from chengxin.domains.evaluation.models import Evaluation
-from chengxin.domains.lists.models import ListEntry
-from chengxin.domains.records.matching import among_many
-from chengxin.domains.records.models import CreditRecord
-from chengxin.domains.records.rules import LIVE as RECORD_LIVE
+from chengxin.domains.checks.standing import Found
 from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
-from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import normalise_name, shown_name
+from chengxin.domains.subjects.names import normalise_name
 from chengxin.domains.subjects.search import search_names
 from chengxin.domains.subjects.service import ric_index
 from chengxin.domains.subjects.views import views_in_order
@@ -36,7 +31,6 @@ from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
 
-LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
 NAME_CANDIDATES = 10
 MAX_CANDIDATES = 50
 MIN_FUZZY_SCORE = 60.0  # a name one typo (or a company form) away that shares less is not worth showing
@@ -50,19 +44,6 @@ def current_catalog(session: Session, types: Iterable[str] | None = None) -> rul
         raise UnusableInput(
             f"the measures catalog is unusable: {exc}", code="measures_invalid", message_zh="奖惩措施清单有误"
         ) from exc
-
-
-@dataclass(frozen=True)
-class Found:
-    id: int
-    kind: str
-    name: str
-    uscc: str | None
-    legal_representative: str | None
-    grade: str | None
-
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "name": shown_name(self.kind, self.name), "uscc": self.uscc}
 
 
 _USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
@@ -104,56 +85,10 @@ def _refuse_unknown(wanted: list[Wanted], by_uscc: Mapping[str, Found], by_ric: 
                 wanted[i] = {"code": exc.code, "detail": exc.detail}
 
 
-def _subjects(session: Session, column: Any, keys: Collection[str]) -> dict[str, Found]:
-    """The subjects with these identifiers, with their current grade — one query, one parameter."""
-    if not keys:
-        return {}
-    stmt = (
-        select(
-            column,
-            Subject.id,
-            Subject.kind,
-            Subject.name,
-            Subject.uscc,
-            Subject.legal_representative,
-            Evaluation.grade,
-        )
-        .outerjoin(Evaluation, Evaluation.subject_id == Subject.id)
-        .where(among_many(session, column, keys))
-    )
-    return {key: Found(*rest) for key, *rest in session.execute(stmt)}
-
-
-def _standing(
-    session: Session, ids: Collection[int], types: set[str], *, candidates: Collection[int] = ()
-) -> tuple[dict[int, set[str]], dict[int, set[str]]]:
-    """Published lists and live record types (among ``types``) of each subject; only the lists of name
-    candidates (they get no measures)."""
-    lists: dict[int, set[str]] = defaultdict(set)
-    records: dict[int, set[str]] = defaultdict(set)
-    if not ids and not candidates:
-        return lists, records
-    stmt = select(ListEntry.subject_id, ListEntry.list_kind).where(
-        among_many(session, ListEntry.subject_id, {*ids, *candidates}), ListEntry.status == "published"
-    )
-    for sid, kind in session.execute(stmt):
-        lists[sid].add(kind)
-    if types and ids:
-        stmt2 = (
-            select(CreditRecord.subject_id, CreditRecord.type_code)
-            .where(
-                among_many(session, CreditRecord.subject_id, ids),
-                CreditRecord.is_current.is_(True),
-                # wrapped, so that no index on status or type leads: the subjects' index must (SQLite,
-                # without statistics, otherwise walked every live record of the province)
-                func.coalesce(CreditRecord.status, "").in_(LIVE),
-                func.coalesce(CreditRecord.type_code, "").in_(sorted(types)),
-            )
-            .distinct()
-        )
-        for sid, t in session.execute(stmt2):
-            records[sid].add(t)
-    return lists, records
+def _found(index: standing.StandingIndex, wanted: Sequence[Wanted], way: str) -> dict[str, Found]:
+    """The subjects wanted by ``way`` (uscc, ric) that are registered, by key."""
+    keys = list({w[1] for w in wanted if isinstance(w, tuple) and w[0] == way})
+    return {k: f for k, f in zip(keys, index.lookup(way, keys), strict=True) if f is not None}
 
 
 def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
@@ -183,6 +118,12 @@ def _best(scores: Mapping[int, float]) -> list[int]:
     return ranked[: max(NAME_CANDIDATES, min(top, MAX_CANDIDATES))]
 
 
+def standing_index(session: Session, catalog: rules.MeasuresCatalog | None = None) -> standing.StandingIndex:
+    """The standing index for the record types the measures in force name, up to date."""
+    catalog = catalog or current_catalog(session)
+    return standing.index_for(session, {t for m in catalog.measures for t in m.record_types})
+
+
 def run(
     session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
 ) -> tuple[Check, list[dict[str, Any]]]:
@@ -209,24 +150,21 @@ def run(
             code="check_too_many_names",
         )
     wanted = [_identify(item, cipher) for item in items]
-    by_uscc = _subjects(session, Subject.uscc, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "uscc"})
-    by_ric = _subjects(session, Subject.ric_index, {w[1] for w in wanted if isinstance(w, tuple) and w[0] == "ric"})
+    index = standing_index(session, catalog)
+    by_uscc, by_ric = (_found(index, wanted, way) for way in ("uscc", "ric"))
     _refuse_unknown(wanted, by_uscc, by_ric)
     names = {w[1]: _candidates(session, w[1]) for w in wanted if isinstance(w, tuple) and w[0] == "name"}
-    found_ids = {f.id for f in (*by_uscc.values(), *by_ric.values())}
-    candidate_ids = {c["id"] for cands in names.values() for c in cands}
-    types = {t for m in catalog.measures for t in m.record_types}
-    lists, records = _standing(session, found_ids, types, candidates=candidate_ids)
+    lists = index.lists_of({c["id"] for cands in names.values() for c in cands})
     type_names = {code: t.name for code, t in record_types.items()}
     memo: dict[
         tuple[frozenset[str], str | None, frozenset[str], bool], tuple[list[rules.Hit], list[dict[str, Any]]]
     ] = {}
 
     def hits_of(
-        kinds: set[str], grade: str | None, recs: set[str], related: bool
+        kinds: frozenset[str], grade: str | None, recs: frozenset[str], related: bool
     ) -> tuple[list[rules.Hit], list[dict[str, Any]]]:
         """The measures that apply, and as answered — the same for every subject in the same standing."""
-        key = (frozenset(kinds), grade, frozenset(recs), related)
+        key = (kinds, grade, recs, related)
         if key not in memo:
             hits = rules.applicable(
                 catalog, scenario, lists=kinds, grade=grade, record_types=recs, type_names=type_names, related=related
@@ -265,7 +203,7 @@ def run(
         else:
             f = (by_uscc if w[0] == "uscc" else by_ric).get(w[1])
             if f is not None:
-                kinds, recs = lists.get(f.id, set()), records.get(f.id, set())
+                kinds, recs = f.lists, f.records
                 hits, measures = hits_of(kinds, f.grade, recs, False)
                 result.update(
                     match=w[0],

@@ -1,0 +1,310 @@
+"""The standing index: what a check answers about every subject — identifiers, name, grade, published
+lists and record types in force — held in memory by each server process, so that a check of 10,000
+subjects reads no subject from the database.
+
+It is exact, not a cache with a lifetime: triggers on the four tables it reads write every subject they
+touch to ``standing_changes`` (``models.StandingChange``), and each check first reads the changes
+committed since its process last looked (one indexed query) and reads those subjects again. A check
+therefore sees everything committed before it started, as when it read the tables itself.
+
+- SQLite has one writer at a time: change ids are committed in order, so "since" is ``id >`` the last
+  id read.
+- PostgreSQL hands out ids in one order and commits in another; so "since" is by transaction: every
+  transaction not yet visible at the last look has an id at or above that look's snapshot ``xmin``, and
+  the next look reads the changes of transactions from there (a change seen twice is read twice;
+  reading a subject again is idempotent).
+
+The base is columnar (sorted NumPy arrays of the identifiers, a Polars frame of the rest: ~80 bytes per
+subject); subjects changed since it was built live in an overlay of Python objects. The base is rebuilt
+when the overlay grows past ``REBUILD_AT`` subjects (e.g. after ``chengxin evaluate`` graded everyone),
+when the process last looked more than ``STALE_S`` ago (changes are pruned after ``KEEP_DAYS``), when the
+change table was emptied or re-created, or when the record types the measures name change.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+import polars as pl
+from sqlalchemy import URL, delete, func, select, text
+from sqlalchemy.orm import Session
+
+from chengxin.db import utcnow
+from chengxin.domains.checks.models import StandingChange
+from chengxin.domains.evaluation.models import Evaluation
+from chengxin.domains.lists.models import ListEntry
+from chengxin.domains.records.matching import among_many
+from chengxin.domains.records.models import CreditRecord
+from chengxin.domains.records.rules import LIVE as RECORD_LIVE
+from chengxin.domains.subjects.models import Subject
+from chengxin.domains.subjects.names import shown_name
+from chengxin.observability import log
+
+LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
+KEEP_DAYS = 7
+STALE_S = 86_400.0  # a process that has not looked for a day builds again (changes are kept a week)
+REBUILD_AT = 50_000  # changed subjects held in the overlay before the base is built again
+_COLUMNS = ("id", "kind", "name", "uscc", "legal_representative", "grade")
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A subject as a check answers it."""
+
+    id: int
+    kind: str
+    name: str
+    uscc: str | None
+    legal_representative: str | None
+    grade: str | None
+    lists: frozenset[str] = frozenset()
+    records: frozenset[str] = frozenset()  # live record types among those the measures name
+
+    def public(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "name": shown_name(self.kind, self.name), "uscc": self.uscc}
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+def _sorted_keys(values: pl.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sorted keys as fixed-width bytes, the frame row of each) for the non-null values of a column."""
+    rows = np.flatnonzero(values.is_not_null().to_numpy())
+    keys = np.array(values.drop_nulls().to_list(), dtype=f"S{width}")
+    order = np.argsort(keys, kind="stable")
+    return keys[order], rows[order]
+
+
+def _find(keys: np.ndarray, rows: np.ndarray, wanted: Sequence[str], width: int) -> list[int]:
+    """The frame row of each wanted key, -1 where none; vectorised."""
+    if not len(wanted) or not len(keys):
+        return [-1] * len(wanted)
+    probe = np.array([w if w.isascii() else "" for w in wanted], dtype=f"S{width}")
+    at = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
+    hit = (keys[at] == probe) & (np.char.str_len(probe) == np.array([len(w) for w in wanted]))
+    return np.where(hit, rows[at], -1).tolist()  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Base:
+    frame: pl.DataFrame  # _COLUMNS
+    uscc: tuple[np.ndarray, np.ndarray]
+    ric: tuple[np.ndarray, np.ndarray]
+    standing: dict[int, tuple[frozenset[str], frozenset[str]]]  # id → (lists, records), when not empty
+
+    def rows(self, positions: Iterable[int]) -> list[Found]:
+        ps = list(positions)
+        picked = self.frame.select(pl.all().gather(ps)) if ps else self.frame.clear()
+        out = []
+        for sid, kind, name, uscc, rep, grade in picked.iter_rows():
+            lists, records = self.standing.get(sid, (_NONE, _NONE))
+            out.append(Found(sid, kind, name, uscc, rep, grade, lists, records))
+        return out
+
+
+@dataclass
+class StandingIndex:
+    types: frozenset[str]  # the record types the measures name
+    base: _Base
+    mark: int  # SQLite: the last change id read; PostgreSQL: the last look's snapshot xmin
+    seen: set[int] = field(default_factory=set)  # PostgreSQL: change ids read at or above ``mark``
+    # changed since the base was built: (the subject, its RIC blind index); (None, None) when deleted
+    overlay: dict[int, tuple[Found | None, str | None]] = field(default_factory=dict)
+    by_uscc: dict[str, int] = field(default_factory=dict)  # the overlay's identifiers
+    by_ric: dict[str, int] = field(default_factory=dict)
+    looked_at: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def lookup(self, way: str, keys: Sequence[str]) -> list[Found | None]:
+        """The subject with each identifier (``way``: uscc, or ric — the RIC's blind index), or None."""
+        sorted_keys, rows = self.base.uscc if way == "uscc" else self.base.ric
+        positions = _find(sorted_keys, rows, keys, 18 if way == "uscc" else 64)
+        wanted = sorted({p for p in positions if p >= 0})
+        base = dict(zip(wanted, self.base.rows(wanted), strict=True))
+        added = self.by_uscc if way == "uscc" else self.by_ric
+        out: list[Found | None] = []
+        for key, pos in zip(keys, positions, strict=True):
+            found = base.get(pos)
+            sid = found.id if found is not None else added.get(key)
+            if sid is not None and sid in self.overlay:  # changed since the base: as it is now, if still its key
+                found, ric = self.overlay[sid]
+                if found is not None and (found.uscc if way == "uscc" else ric) != key:
+                    found = None
+            out.append(found)
+        return out
+
+    def lists_of(self, ids: Collection[int]) -> dict[int, frozenset[str]]:
+        """The published lists of these subjects (name candidates get no more), by id."""
+        out: dict[int, frozenset[str]] = {}
+        for sid in ids:
+            if sid in self.overlay:
+                found = self.overlay[sid][0]
+                out[sid] = found.lists if found is not None else _NONE
+            else:
+                out[sid] = self.base.standing.get(sid, (_NONE, _NONE))[0]
+        return out
+
+    def _apply(self, session: Session, ids: Collection[int]) -> None:
+        """Read these subjects again into the overlay."""
+        fresh = {found.id: (found, ric) for found, ric in _read(session, ids, self.types)}
+        for sid in ids:
+            found, ric = fresh.get(sid, (None, None))
+            self.overlay[sid] = (found, ric)
+            if found is not None and found.uscc:
+                self.by_uscc[found.uscc] = sid
+            if ric:
+                self.by_ric[ric] = sid
+
+
+_indexes: dict[URL, StandingIndex] = {}
+_lock = threading.Lock()
+
+
+def _is_pg(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _mark(session: Session) -> int:
+    """Where the next look starts: the highest change id (SQLite), the snapshot's xmin (PostgreSQL)."""
+    if _is_pg(session):
+        return int(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")) or 0)
+    return int(session.scalar(select(func.coalesce(func.max(StandingChange.id), 0))) or 0)
+
+
+def _standing_rows(
+    session: Session, ids: Collection[int] | None, types: frozenset[str]
+) -> dict[int, tuple[frozenset[str], frozenset[str]]]:
+    """(published lists, live record types among ``types``) of these subjects (None: of everyone), when
+    either is not empty."""
+    lists: dict[int, set[str]] = defaultdict(set)
+    records: dict[int, set[str]] = defaultdict(set)
+    stmt = select(ListEntry.subject_id, ListEntry.list_kind).where(ListEntry.status == "published")
+    if ids is not None:
+        stmt = stmt.where(among_many(session, ListEntry.subject_id, ids))
+    for sid, kind in session.execute(stmt):
+        lists[sid].add(kind)
+    if types:
+        stmt2 = (
+            select(CreditRecord.subject_id, CreditRecord.type_code)
+            .where(
+                CreditRecord.is_current.is_(True),
+                CreditRecord.status.in_(LIVE),
+                CreditRecord.type_code.in_(sorted(types)),
+            )
+            .distinct()
+        )
+        if ids is not None:
+            stmt2 = stmt2.where(among_many(session, CreditRecord.subject_id, ids))
+        for sid, t in session.execute(stmt2):
+            records[sid].add(t)
+    return {sid: (frozenset(lists.get(sid, ())), frozenset(records.get(sid, ()))) for sid in {*lists, *records}}
+
+
+def _subjects_stmt() -> Any:
+    return select(
+        Subject.id,
+        Subject.kind,
+        Subject.name,
+        Subject.uscc,
+        Subject.legal_representative,
+        Evaluation.grade,
+        Subject.ric_index,
+    ).outerjoin(Evaluation, Evaluation.subject_id == Subject.id)
+
+
+def _read(session: Session, ids: Collection[int], types: frozenset[str]) -> list[tuple[Found, str | None]]:
+    """These subjects as they are now, with their RIC blind index."""
+    if not ids:
+        return []
+    standing = _standing_rows(session, ids, types)
+    out = []
+    for sid, kind, name, uscc, rep, grade, ric in session.execute(
+        _subjects_stmt().where(among_many(session, Subject.id, ids))
+    ):
+        lists, records = standing.get(sid, (_NONE, _NONE))
+        out.append((Found(sid, kind, name, uscc, rep, grade, lists, records), ric))
+    return out
+
+
+def build(session: Session, types: frozenset[str]) -> StandingIndex:
+    """Every subject's standing, read now (the mark first: what commits meanwhile is read again)."""
+    start = time.perf_counter()
+    mark = _mark(session)
+    stmt = _subjects_stmt().order_by(Subject.id)
+    frame = pl.DataFrame(
+        list(session.execute(stmt)),
+        schema=[(c, pl.Int64 if c == "id" else pl.String) for c in (*_COLUMNS, "ric_index")],
+        orient="row",
+    )
+    base = _Base(
+        frame=frame.select(_COLUMNS),
+        uscc=_sorted_keys(frame["uscc"], 18),
+        ric=_sorted_keys(frame["ric_index"], 64),
+        standing=_standing_rows(session, None, types),
+    )
+    log.info("standing_index_built", subjects=frame.height, seconds=round(time.perf_counter() - start, 2))
+    return StandingIndex(types=types, base=base, mark=mark)
+
+
+def _changes(session: Session, index: StandingIndex) -> tuple[set[int], int] | None:
+    """The subjects changed since the index last looked, and the new mark; None when the changes cannot
+    be followed (the table was emptied or re-created)."""
+    if _is_pg(session):
+        rows = session.execute(
+            text(
+                "SELECT s.xmin, c.id, c.subject_id, c.txid FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())"
+                "::text::bigint AS xmin) AS s LEFT JOIN standing_changes AS c ON c.txid >= :mark"
+            ),
+            {"mark": index.mark},
+        ).all()
+        new_mark = int(rows[0][0])
+        fresh = {sid for _, cid, sid, _t in rows if cid is not None and cid not in index.seen}
+        # what the next look reads again (transactions at or above the new mark): read now, not again
+        index.seen = {cid for _, cid, _s, txid in rows if cid is not None and txid >= new_mark}
+        return fresh, new_mark
+    top = int(session.scalar(select(func.coalesce(func.max(StandingChange.id), 0))) or 0)
+    if top < index.mark:
+        return None
+    ids = set(session.scalars(select(StandingChange.subject_id).where(StandingChange.id > index.mark)))
+    return ids, top
+
+
+def index_for(session: Session, types: Collection[str]) -> StandingIndex:
+    """This database's standing index, brought up to date: the changes committed since it last looked
+    are read again (built first when there is none, or when it cannot be brought up to date)."""
+    url = session.get_bind().engine.url
+    wanted = frozenset(types)
+    with _lock:
+        index = _indexes.get(url)
+        if index is None or index.types != wanted or time.monotonic() - index.looked_at > STALE_S:
+            index = _indexes[url] = build(session, wanted)
+    with index.lock:
+        changed = _changes(session, index)
+        if changed is None or len(index.overlay) + len(changed[0]) > REBUILD_AT:
+            with _lock:
+                index = _indexes[url] = build(session, wanted)
+            return index
+        ids, index.mark = changed
+        index._apply(session, ids)
+        index.looked_at = time.monotonic()
+    return index
+
+
+def forget() -> None:
+    """Drop every index of this process (tests, after emptying a database)."""
+    with _lock:
+        _indexes.clear()
+
+
+def prune(session: Session, *, keep_days: int = KEEP_DAYS) -> int:
+    """Delete the changes older than ``keep_days`` (a daily job)."""
+    cutoff = utcnow() - timedelta(days=keep_days)
+    result = session.execute(delete(StandingChange).where(StandingChange.changed_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
