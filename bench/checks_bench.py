@@ -24,10 +24,10 @@ import random
 import time
 from dataclasses import dataclass, field
 
-from common import CHENGXIN, Target, latency_summary, log, run_measured
-from dataset import DataSet, Probe, read_rows
+from common import CHENGXIN, Target, chengxin_settings, latency_summary, log, run_measured
+from dataset import DataSet, Probe, read_rows, unknown_codes
 from http_client import Reply
-from http_load import LoadRun, Sample, Server, ServiceTime, check_status, run_open_loop, service_time
+from http_load import LoadRun, Sample, Server, ServiceTime, check_status, fresh_run
 
 BATCH_SIZE = 10_000
 BATCH_TARGET_MS = 100.0
@@ -67,19 +67,13 @@ class ChecksRun:
         return sum(1 for h in hits if h) / len(hits) if hits else float("nan")
 
 
-def _settings(target: Target):  # type: ignore[no-untyped-def]
-    from chengxin.config import Settings
-
-    return Settings(database_url=target.url, pii_key=target.pii_key, var_dir=target.var_dir, _env_file=None)  # type: ignore[call-arg]
-
-
 def _grade_everyone(target: Target, subjects: int) -> int:
     from sqlalchemy import func, select
 
     from chengxin.db import open_database, unit_of_work
     from chengxin.domains.evaluation.models import Evaluation
 
-    db = open_database(_settings(target).effective_database_url())
+    db = open_database(chengxin_settings(target).effective_database_url())
     with unit_of_work(db) as s:
         graded = int(s.scalar(select(func.count()).select_from(Evaluation)) or 0)
     db.dispose()
@@ -102,14 +96,15 @@ def prepare(target: Target, subjects: int) -> tuple[int, int, str]:
     from chengxin.domains.accounts import service as accounts
     from chengxin.domains.lists.models import ListEntry
     from chengxin.domains.subjects.models import Subject
+    from chengxin.domains.subjects.service import legal_today
     from chengxin.security.actor import cli_actor
     from chengxin.security.permissions import Role
 
     graded = _grade_everyone(target, subjects)
     listed = min(LISTED, subjects // 10)
-    db = open_database(_settings(target).effective_database_url())
+    db = open_database(chengxin_settings(target).effective_database_url())
     actor = cli_actor("bench")
-    today = date_today()
+    today = legal_today()
     with unit_of_work(db) as s:
         have = int(s.scalar(select(func.count()).select_from(ListEntry).where(ListEntry.review_note == "bench")) or 0)
         if have != listed:
@@ -131,12 +126,6 @@ def prepare(target: Target, subjects: int) -> tuple[int, int, str]:
     return listed, graded, secret
 
 
-def date_today():  # type: ignore[no-untyped-def]
-    from chengxin.domains.subjects.service import legal_today
-
-    return legal_today()
-
-
 def _identifiers(rows: list[dict[str, str]], count: int, rng: random.Random,
                  unknown: list[str]) -> list[dict[str, str]]:
     usccs = [r["uscc"] for r in rows if r["uscc"]]
@@ -151,16 +140,6 @@ def _identifiers(rows: list[dict[str, str]], count: int, rng: random.Random,
         else:
             out.append({"ric": rng.choice(rics)})
     return out
-
-
-def _unknown_codes(n: int) -> list[str]:
-    from itertools import islice
-
-    from chengxin.demo.province import iter_subject_rows
-
-    from dataset import UNKNOWN_SEED
-
-    return [r["uscc"] for r in islice(iter_subject_rows(n * 2, seed=UNKNOWN_SEED), n * 2) if r["uscc"]][:n]
 
 
 def _body(subjects: list[dict[str, str]]) -> bytes:
@@ -268,7 +247,7 @@ def run(target: Target, data: DataSet, *, batches: int = 21, single_requests: in
     auth = b"Authorization: Bearer " + secret.encode() + b"\r\n"
     rows = read_rows(data)
     rng = random.Random(SEED)
-    unknown = _unknown_codes(2_000)
+    unknown = unknown_codes(2_000, uscc_only=True)
     bodies = [_body(_identifiers(rows, BATCH_SIZE, rng, unknown)) for _ in range(batches)]
     singles = [Probe(PATH, 200, next(iter(s)), None, _body([s]))
                for s in _identifiers(rows, 600 + 300 + single_requests, rng, unknown)]  # fmt: skip
@@ -278,28 +257,23 @@ def run(target: Target, data: DataSet, *, batches: int = 21, single_requests: in
         log(f"{target.engine}: checks — {batches} batches of {BATCH_SIZE:,} subjects, one at a time")
         _batch(server, bodies, auth, out)
         log(f"{target.engine}: batch server time {out.batch_latency()}")
-    with Server(target, "checks-single") as server:
-        service_time(server, singles[:600], headers=auth)
-        out.single_service = service_time(server, singles[600:900], headers=auth)
-        log(f"{target.engine}: single check service time {out.single_service.latency_ms}")
-        out.single = run_open_loop(server, singles[900:], rate=SINGLE_RATE, check=check_single, headers=auth)
+    single = fresh_run(target, "checks-single", singles, rate=SINGLE_RATE, warmup=600, service=300,
+                       check=check_single, headers=auth)  # fmt: skip
+    out.single_service, out.single = single.service, single.run
+    log(f"{target.engine}: single check at {SINGLE_RATE:.0f}/s {out.single.latency()}")
     if out.single.latency()["p99"] > SINGLE_TARGET_P99_MS:  # information: the rates one worker does sustain
         for rate in SWEEP_RATES:
-            with Server(target, f"checks-single-{rate:.0f}") as server:
-                service_time(server, singles[:300], headers=auth)
-                run = run_open_loop(server, singles[900 : 900 + int(rate * SWEEP_S)], rate=rate,
-                                    check=check_single, headers=auth)  # fmt: skip
+            probes = singles[:300] + singles[900 : 900 + int(rate * SWEEP_S)]
+            run = fresh_run(target, f"checks-single-{rate:.0f}", probes, rate=rate, warmup=300, service=0,
+                            check=check_single, headers=auth).run  # fmt: skip
             out.single_sweep.append(run)
             log(f"{target.engine}: single check at {rate:.0f}/s: p99 {run.latency()['p99']:.1f} ms")
             if run.latency()["p99"] > SINGLE_TARGET_P99_MS or run.errors:
                 break
-        log(f"{target.engine}: single check at {SINGLE_RATE:.0f}/s {out.single.latency()}")
-    with Server(target, "checks-names") as server:
-        service_time(server, names[:50], headers=auth)
-        out.names_service = service_time(server, names[50:150], headers=auth)
-        log(f"{target.engine}: name check service time {out.names_service.latency_ms}")
-        out.names = run_open_loop(server, names[150:], rate=names_rate, check=check_names, headers=auth)
-        log(f"{target.engine}: names {out.names.latency()} recall {out.recall():.4f}")
+    names_run = fresh_run(target, "checks-names", names, rate=names_rate, warmup=50, service=100,
+                          check=check_names, headers=auth)  # fmt: skip
+    out.names_service, out.names = names_run.service, names_run.run
+    log(f"{target.engine}: names {out.names.latency()} recall {out.recall():.4f}")
     return out
 
 

@@ -46,6 +46,13 @@ class Target:
         return env
 
 
+def chengxin_settings(target: Target):  # type: ignore[no-untyped-def]
+    """The platform's settings for the benchmark's database (imported late: the CLI's subprocesses need not)."""
+    from chengxin.config import Settings
+
+    return Settings(database_url=target.url, pii_key=target.pii_key, var_dir=target.var_dir, _env_file=None)  # type: ignore[call-arg]
+
+
 def _fresh_dir(path: Path) -> Path:
     if path.exists():
         shutil.rmtree(path)

@@ -84,6 +84,14 @@ class Probe:
     body: bytes | None = None
 
 
+def unknown_codes(n: int, *, known: set[str] | frozenset[str] = frozenset(), uscc_only: bool = False) -> list[str]:
+    """Valid codes of subjects that are not in the data set (a generator run with another seed): ``n``
+    subjects' USCC or RIC, or with ``uscc_only`` up to ``n`` USCCs."""
+    rows = iter_subject_rows(2 * n if uscc_only else n, seed=UNKNOWN_SEED)
+    codes = [r["uscc"] for r in rows if r["uscc"]][:n] if uscc_only else [r["uscc"] or r["ric"] for r in rows]
+    return [c for c in codes if c not in known]
+
+
 def lookup_probes(rows: list[dict[str, str]], count: int, *, seed: int) -> list[Probe]:
     """~5 % unknown codes (404), the rest known: ~80 % USCC, ~20 % RIC (200)."""
     from urllib.parse import quote
@@ -91,9 +99,7 @@ def lookup_probes(rows: list[dict[str, str]], count: int, *, seed: int) -> list[
     rng = random.Random(seed)
     usccs = [r["uscc"] for r in rows if r["uscc"]]
     rics = [r["ric"] for r in rows if r["ric"]]
-    known = set(usccs) | set(rics)
-    unknown = [r["uscc"] or r["ric"] for r in iter_subject_rows(max(200, count // 10), seed=UNKNOWN_SEED)]
-    unknown = [c for c in unknown if c not in known]
+    unknown = unknown_codes(max(200, count // 10), known=set(usccs) | set(rics))
     probes: list[Probe] = []
     for _ in range(count):
         r = rng.random()

@@ -15,7 +15,7 @@ import random
 import re
 from datetime import date, timedelta
 
-from common import Target, log
+from common import Target, chengxin_settings, log
 from dataset import Probe
 from http_client import Reply
 from http_load import Sample, check_status
@@ -26,12 +26,6 @@ SUBJECTS = 20
 SOURCE_DEPARTMENT = "基准测试市场监督管理局"
 SOURCE_PLATFORM = "基准测试电商平台"
 _ROW = re.compile(r'<tr class="status-')
-
-
-def _settings(target: Target):  # type: ignore[no-untyped-def]
-    from chengxin.config import Settings
-
-    return Settings(database_url=target.url, pii_key=target.pii_key, var_dir=target.var_dir, _env_file=None)  # type: ignore[call-arg]
 
 
 def _submissions(subject_id: int, rng: random.Random, today: date) -> tuple[list, list]:  # type: ignore[type-arg]
@@ -73,7 +67,7 @@ def prepare(target: Target) -> list[int]:
     from chengxin.security.actor import cli_actor
     from chengxin.security.crypto import cipher
 
-    settings = _settings(target)
+    settings = chengxin_settings(target)
     db = open_database(settings.effective_database_url())
     pii = cipher(settings)
     actor = cli_actor("bench")

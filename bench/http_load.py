@@ -23,7 +23,7 @@ from types import TracebackType
 
 import httpx
 
-from common import BENCH_VAR, CHENGXIN, Target, cpu_seconds, latency_summary, log
+from common import BENCH_VAR, CHENGXIN, Target, cpu_seconds, latency_summary, loadavg, log
 from dataset import Probe
 from http_client import HOST, Connection, Pool, Reply, StaleConnection
 
@@ -274,6 +274,29 @@ def run_open_loop(server: Server, probes: Sequence[Probe], *, rate: float, check
     if db_pids:
         run.db_cpu_s = sum(cpu_seconds(p) for p in db_pids()) - db0
     return run
+
+
+@dataclass
+class FreshRun:
+    service: ServiceTime
+    run: LoadRun
+    loadavg: tuple[float, float, float]  # just before the measured run
+
+
+def fresh_run(target: Target, name: str, probes: Sequence[Probe], *, rate: float, warmup: int, service: int,
+              check: Check, headers: bytes = b"", db_pids: Callable[[], list[int]] | None = None) -> FreshRun:
+    """On a fresh server (an overloaded run must not leave its backlog to the next one): ``warmup``
+    requests and ``service`` more one at a time, then the rest of ``probes`` at ``rate``."""
+    warm, one_by_one, measured = probes[:warmup], probes[warmup:warmup + service], probes[warmup + service:]
+    with Server(target, name) as server:
+        log(f"{target.engine}: {name} warm-up ({len(warm)} requests), then {len(one_by_one)} one at a time")
+        service_time(server, warm, headers=headers)  # one at a time: a warm-up must not leave a backlog
+        st = service_time(server, one_by_one, headers=headers)
+        log(f"{target.engine}: {name} service time {st.latency_ms}")
+        log(f"{target.engine}: {name} — {len(measured):,} requests at {rate:.0f}/s")
+        load = loadavg()
+        run = run_open_loop(server, measured, rate=rate, check=check, db_pids=db_pids, headers=headers)
+    return FreshRun(st, run, load)
 
 
 def postgres_pids(pgdata: Path) -> list[int]:

@@ -21,6 +21,7 @@ from http_load import (
     ServiceTime,
     check_search,
     check_status,
+    fresh_run,
     postgres_pids,
     run_open_loop,
     service_time,
@@ -171,18 +172,9 @@ def judge_search(res: EngineResult) -> None:
 def _http_benchmark(res: EngineResult, name: str, target: Target, probes: list[Probe], *, rate: float,
                     warmup: int, service: int, check: Check,
                     db_pids: Callable[[], list[int]] | None) -> tuple[ServiceTime, LoadRun]:
-    """On a fresh server (an overloaded run must not leave its backlog to the next benchmark):
-    a warm-up and ``service`` requests one at a time, then the measured run at ``rate``."""
-    warm, one_by_one, measured = probes[:warmup], probes[warmup:warmup + service], probes[warmup + service:]
-    with Server(target, name) as server:
-        log(f"{target.engine}: {name} warm-up ({len(warm)} requests), then {len(one_by_one)} one at a time")
-        service_time(server, warm)  # one at a time: a warm-up must not leave a backlog
-        st = service_time(server, one_by_one)
-        log(f"{target.engine}: {name} service time {st.latency_ms}")
-        log(f"{target.engine}: {name} — {len(measured):,} requests at {rate:.0f}/s")
-        res.loadavg[name] = loadavg()
-        run = run_open_loop(server, measured, rate=rate, check=check, db_pids=db_pids)
-    return st, run
+    done = fresh_run(target, name, probes, rate=rate, warmup=warmup, service=service, check=check, db_pids=db_pids)
+    res.loadavg[name] = done.loadavg
+    return done.service, done.run
 
 
 def _sweep(target: Target, probes: list[Probe], plan: Plan) -> list[LoadRun]:
