@@ -123,3 +123,13 @@ class UnsupportedMediaType(DomainError):
     title = "Unsupported media type"
     title_zh = "不支持的文件类型"
     exit_code = 2
+
+
+class ServiceUnavailable(DomainError):
+    """The platform cannot do this now (e.g. the database does not commit); try again later."""
+
+    status = 503
+    code = "service_unavailable"
+    title = "Service unavailable"
+    title_zh = "服务暂不可用"
+    exit_code = 1

@@ -107,10 +107,16 @@ def _lock_head(session: Session) -> tuple[int, str]:
 
 def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list[str]:
     """Append entries for ``events`` in the caller's transaction; returns their hashes."""
+    return record_each(session, [(actor, ev) for ev in events])
+
+
+def record_each(session: Session, entries: Sequence[tuple[Actor, Event]]) -> list[str]:
+    """Append an entry for each (actor, event) in the caller's transaction — the events of several
+    requests written together (``checks.log``); returns their hashes."""
     seq, prev = _lock_head(session)
     now = utcnow()
     rows: list[dict[str, Any]] = []
-    for ev in events:
+    for actor, ev in entries:
         seq += 1
         values: dict[str, Any] = {
             "seq": seq,

@@ -134,6 +134,13 @@ def own_subject_id(actor: Actor) -> int:
     return actor.subject_id
 
 
+async def read_session_dep(request: Request) -> AsyncIterator[Session]:
+    """A read-only unit of work for a request that writes through another path (the check log)."""
+    await _resolve_async(request)
+    with unit_of_work(state(request).db, readonly=True) as session:
+        yield session
+
+
 async def session_dep(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request: read-only for anonymous callers, writing otherwise.
 

@@ -51,6 +51,7 @@ LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
 KEEP_DAYS = 7
 STALE_S = 86_400.0  # a process that has not looked for a day builds again (changes are kept a week)
 REBUILD_AT = 50_000  # changed subjects held in the overlay before the base is built again
+_ROW_BY_ROW = 40
 _COLUMNS = ("id", "kind", "name", "uscc", "legal_representative", "grade")
 
 
@@ -67,8 +68,13 @@ class Found:
     lists: frozenset[str] = frozenset()
     records: frozenset[str] = frozenset()  # live record types among those the measures name
 
+    @property
+    def shown(self) -> str:
+        """The name as a check shows it (a person's masked)."""
+        return shown_name(self.kind, self.name)
+
     def public(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "name": shown_name(self.kind, self.name), "uscc": self.uscc}
+        return {"id": self.id, "kind": self.kind, "name": self.shown, "uscc": self.uscc}
 
 
 _NONE: frozenset[str] = frozenset()
@@ -101,9 +107,12 @@ class _Base:
 
     def rows(self, positions: Iterable[int]) -> list[Found]:
         ps = list(positions)
-        picked = self.frame.select(pl.all().gather(ps)) if ps else self.frame.clear()
+        if len(ps) <= _ROW_BY_ROW:  # a gather costs ~0.2 ms whatever its size, a row ~5 µs
+            picked = [self.frame.row(p) for p in ps]
+        else:
+            picked = self.frame.select(pl.all().gather(ps)).rows()
         out = []
-        for sid, kind, name, uscc, rep, grade in picked.iter_rows():
+        for sid, kind, name, uscc, rep, grade in picked:
             lists, records = self.standing.get(sid, (_NONE, _NONE))
             out.append(Found(sid, kind, name, uscc, rep, grade, lists, records))
         return out
