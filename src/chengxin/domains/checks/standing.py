@@ -274,15 +274,24 @@ def _changes(session: Session, index: StandingIndex) -> tuple[set[int], int] | N
             {"mark": index.mark},
         ).all()
         new_mark = int(rows[0][0])
+        if new_mark < index.mark:  # transaction ids went back: another database (a restore)
+            return None
         fresh = {sid for _, cid, sid, _t in rows if cid is not None and cid not in index.seen}
         # what the next look reads again (transactions at or above the new mark): read now, not again
         index.seen = {cid for _, cid, _s, txid in rows if cid is not None and txid >= new_mark}
         return fresh, new_mark
-    top = int(session.scalar(select(func.coalesce(func.max(StandingChange.id), 0))) or 0)
+    # one statement: the highest id (first row, subject -1) and the subjects changed since the mark
+    rows = session.execute(
+        text(
+            "SELECT coalesce(max(id), 0), -1 FROM standing_changes UNION ALL "
+            "SELECT id, subject_id FROM standing_changes WHERE id > :mark"
+        ),
+        {"mark": index.mark},
+    ).all()
+    top = max(int(cid) for cid, _ in rows)
     if top < index.mark:
         return None
-    ids = set(session.scalars(select(StandingChange.subject_id).where(StandingChange.id > index.mark)))
-    return ids, top
+    return {int(sid) for _, sid in rows if sid != -1}, top
 
 
 def index_for(session: Session, types: Collection[str]) -> StandingIndex:
