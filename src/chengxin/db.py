@@ -70,9 +70,16 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
+class EncodedJSON(str):
+    """A value for a JSON column that is already JSON text (built column-wise, e.g. by Polars): stored as
+    it is, read back as the value it encodes."""
+
+
 def json_dumps(value: Any) -> str:
     """JSON as stored in JSON columns (and hashed for fingerprints): orjson, compact UTF-8; dates
-    and datetimes in ISO 8601, other unknown objects as their ``str``."""
+    and datetimes in ISO 8601, other unknown objects as their ``str``; ``EncodedJSON`` as it is."""
+    if isinstance(value, EncodedJSON):
+        return str(value)
     return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
 
 

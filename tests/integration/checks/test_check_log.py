@@ -23,7 +23,7 @@ ACTOR = cli_actor("tests")
 
 def _entry(n: int) -> checklog.Entry:
     outcome = [{"i": 0, "subject_id": None, "decision": "pass", "measures": []}]
-    return checklog.Entry(actor=ACTOR, scenario=f"s{n}", items=1, hits=0, outcome=outcome)
+    return checklog.Entry(ACTOR, f"s{n}", 1, 0, outcome, {"pass": 1})
 
 
 def test_checks_waiting_are_written_together(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -71,3 +71,14 @@ def test_a_check_that_cannot_be_logged_is_not_answered(db: Database, monkeypatch
     assert caught.value.code == "check_not_logged" and caught.value.status == 503
     monkeypatch.undo()
     assert checklog.write(db, _entry(1)) >= 1  # the writer goes on
+
+
+def test_an_outcome_built_as_json_text_is_stored_as_json(db: Database) -> None:
+    from chengxin.db import EncodedJSON
+
+    text = '[{"i":0,"subject_id":null,"decision":"pass","measures":[]}]'
+    entry = checklog.Entry(ACTOR, "s", 1, 0, EncodedJSON(text), {"pass": 1})
+    check_id = checklog.write(db, entry)
+    with unit_of_work(db, readonly=True) as s:
+        check = s.get(Check, check_id)
+        assert check is not None and check.outcome == [{"i": 0, "subject_id": None, "decision": "pass", "measures": []}]

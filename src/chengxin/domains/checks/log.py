@@ -12,11 +12,12 @@ unlogged check must not be answered); under light load its transaction holds it 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from chengxin.db import Database, unit_of_work
+import orjson
+
+from chengxin.db import Database, EncodedJSON, unit_of_work
 from chengxin.domains.checks.models import Check
 from chengxin.errors import ServiceUnavailable
 from chengxin.observability import log
@@ -35,24 +36,29 @@ class Entry:
     scenario: str
     items: int
     hits: int
-    outcome: list[dict[str, Any]]
+    outcome: list[dict[str, Any]] | EncodedJSON  # per item: {"i", "subject_id", "decision", "measures"}
+    decisions: dict[str, int]  # items per decision
     check_id: int | None = None
     error: BaseException | None = None
     done: threading.Event = field(default_factory=threading.Event)
 
-    def row(self) -> Check:
+    def row(self, *, decoded: bool = False) -> Check:
+        """The check's row; ``decoded``: its outcome as a list even when it came encoded (a row the same
+        session goes on using)."""
+        outcome = self.outcome
+        if decoded and isinstance(outcome, EncodedJSON):
+            outcome = orjson.loads(str(outcome))  # (orjson takes no str subclass)
         return Check(
             scenario=self.scenario,
             actor=self.actor.label,
             organisation_id=self.actor.organisation_id,
             items=self.items,
             hits=self.hits,
-            outcome=self.outcome,
+            outcome=outcome,
         )
 
     def event(self, check_id: int) -> audit.Event:
-        decisions = Counter(o["decision"] for o in self.outcome)
-        detail = {"scenario": self.scenario, "items": self.items, "decisions": dict(decisions)}
+        detail = {"scenario": self.scenario, "items": self.items, "decisions": dict(self.decisions)}
         return audit.Event("check.run", object_type="check", object_id=check_id, detail=detail)
 
 

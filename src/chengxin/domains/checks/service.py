@@ -7,17 +7,21 @@ Every check is logged; the organisation that ran it records whether each measure
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+import polars as pl
 from rapidfuzz import fuzz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from chengxin.db import EncodedJSON
 from chengxin.domains.catalog.service import active_catalog
+from chengxin.domains.checks import assemble, rules, standing
 from chengxin.domains.checks import log as checklog
-from chengxin.domains.checks import rules, standing
 from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.checks.standing import Found
 from chengxin.domains.subjects import fuzzy
@@ -55,6 +59,9 @@ def _identify(item: Mapping[str, Any], cipher: PiiCipher) -> Wanted:
     """(way, key, code) for one requested subject, or an error. An identifier already in canonical shape is
     looked up as it is and checked in full only when no subject has it (``_refuse_unknown``): the codes
     in the register were checked when they were registered."""
+    code = item.get("uscc")
+    if len(item) == 1 and type(code) is str and _USCC_SHAPE.fullmatch(code):  # the usual case, first
+        return "uscc", code, code
     given = [k for k in ("uscc", "ric", "name") if item.get(k)]
     if len(given) != 1:
         return {"code": "one_identifier", "detail": "give exactly one of uscc, ric, name"}
@@ -75,17 +82,14 @@ def _identify(item: Mapping[str, Any], cipher: PiiCipher) -> Wanted:
     return way, name, value
 
 
-def _refuse_unknown(wanted: list[Wanted], by_uscc: Mapping[str, Found], by_ric: Mapping[str, Found]) -> None:
+def _refuse_unknown(wanted: list[Wanted], known: Collection[str]) -> None:
     """An identifier that matched nobody: an error when it is malformed after all (in place)."""
     for i, w in enumerate(wanted):
-        if isinstance(w, tuple) and w[0] != "name" and w[1] not in (by_uscc if w[0] == "uscc" else by_ric):
+        if isinstance(w, tuple) and w[0] != "name" and w[1] not in known:
             try:
                 validate_uscc(w[2]) if w[0] == "uscc" else validate_ric(w[2])
             except IdentifierError as exc:
                 wanted[i] = {"code": exc.code, "detail": exc.detail}
-
-
-_REACHES_RELATED = frozenset({"black", "watch"})  # the lists whose measures reach a legal representative
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,10 +132,56 @@ def _result(
     }
 
 
-def _found(index: standing.StandingIndex, wanted: Sequence[Wanted], way: str) -> dict[str, Found]:
-    """The subjects wanted by ``way`` (uscc, ric) that are registered, by key."""
-    keys = list({w[1] for w in wanted if isinstance(w, tuple) and w[0] == way})
-    return {k: f for k, f in zip(keys, index.lookup(way, keys), strict=True) if f is not None}
+class _Measures:
+    """The measures that apply to a standing in the check's scenario, as answered — worked out once per
+    distinct standing and shared by every subject in it."""
+
+    def __init__(self, catalog: rules.MeasuresCatalog, scenario: str, type_names: dict[str, str]) -> None:
+        self.catalog, self.scenario, self.type_names = catalog, scenario, type_names
+        self.memo: dict[tuple[frozenset[str], str | None, frozenset[str], bool], _Standing] = {}
+
+    def __call__(self, kinds: frozenset[str], grade: str | None, recs: frozenset[str], related: bool) -> _Standing:
+        key = (kinds, grade, recs, related)
+        if key not in self.memo:
+            hits = rules.applicable(
+                self.catalog,
+                self.scenario,
+                lists=kinds,
+                grade=grade,
+                record_types=recs,
+                type_names=self.type_names,
+                related=related,
+            )
+            measures = [h.as_dict() for h in hits]
+            self.memo[key] = _Standing(
+                hits, measures, [m["code"] for m in measures], sorted(kinds), rules.decision(hits)
+            )
+        return self.memo[key]
+
+
+def _found_result(
+    i: int, query: dict[str, Any], way: str, f: Found, measures: _Measures
+) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """(result, log outcome, measures returned) of a matched subject."""
+    st = measures(f.lists, f.grade, f.records, False)
+    related = []
+    if f.kind == "legal" and f.legal_representative and f.lists & standing.REACHES_RELATED:
+        hits = rules.as_related(measures(f.lists, None, f.records, True).hits, f.name)
+        related = [{"name": f.legal_representative, "role": "法定代表人", "measures": [h.as_dict() for h in hits]}]
+    result = {
+        "index": i,
+        "query": query,
+        "match": way,
+        "subject": {"id": f.id, "kind": f.kind, "name": f.shown, "uscc": f.uscc},
+        "candidates": [],
+        "lists": st.lists,
+        "grade": f.grade,
+        "decision": st.decision,
+        "measures": st.measures,
+        "related_persons": related,
+        "error": None,
+    }
+    return result, {"i": i, "subject_id": f.id, "decision": st.decision, "measures": st.codes}, len(st.codes)
 
 
 def _candidates(session: Session, name: str) -> list[dict[str, Any]]:
@@ -169,8 +219,9 @@ def standing_index(session: Session, catalog: rules.MeasuresCatalog | None = Non
 
 def answer(
     session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
-) -> tuple[checklog.Entry, list[dict[str, Any]]]:
-    """The check's results, and its log entry still to be written (reads only)."""
+) -> tuple[checklog.Entry, bytes]:
+    """The check's log entry still to be written, and its results as a JSON array (reads only): one by one
+    for a small check, column-wise for a large one (``assemble``)."""
     record_types = active_catalog(session).types  # read once per check
     catalog = current_catalog(session, record_types)
     if scenario not in catalog.scenarios:
@@ -195,84 +246,74 @@ def answer(
         )
     wanted = [_identify(item, cipher) for item in items]
     index = standing_index(session, catalog)
-    by_uscc, by_ric = (_found(index, wanted, way) for way in ("uscc", "ric"))
-    _refuse_unknown(wanted, by_uscc, by_ric)
+    measures = _Measures(catalog, scenario, {code: t.name for code, t in record_types.items()})
+    idents = [
+        assemble.Wanted(i, w[0], w[1], _masked_ric(items[i]["ric"]) if w[0] == "ric" else items[i][w[0]])
+        for i, w in enumerate(wanted)
+        if isinstance(w, tuple) and w[0] != "name"
+    ]
+    done: assemble.Assembled | None = None  # answered column-wise
+    if len(idents) >= assemble.COLUMNAR_FROM:
+        done = assemble.assemble(index, idents, measures)
+        idents = done.one_by_one
+    by_key: dict[str, Found] = {}
+    for way in ("uscc", "ric"):
+        keys = list({w.key for w in idents if w.way == way})
+        by_key.update((k, f) for k, f in zip(keys, index.lookup(way, keys), strict=True) if f is not None)
+    _refuse_unknown(wanted, by_key.keys() | (done.found if done else set()))
     names = {w[1]: _candidates(session, w[1]) for w in wanted if isinstance(w, tuple) and w[0] == "name"}
     lists = index.lists_of({c["id"] for cands in names.values() for c in cands})
-    type_names = {code: t.name for code, t in record_types.items()}
-    memo: dict[tuple[frozenset[str], str | None, frozenset[str], bool], _Standing] = {}
-
-    def standing_of(kinds: frozenset[str], grade: str | None, recs: frozenset[str], related: bool) -> _Standing:
-        """The measures that apply, and as answered — the same for every subject in the same standing."""
-        key = (kinds, grade, recs, related)
-        if key not in memo:
-            hits = rules.applicable(
-                catalog, scenario, lists=kinds, grade=grade, record_types=recs, type_names=type_names, related=related
-            )
-            measures = [h.as_dict() for h in hits]
-            memo[key] = _Standing(hits, measures, [m["code"] for m in measures], sorted(kinds), rules.decision(hits))
-        return memo[key]
-
+    skip: set[int] = set(done.results["i"].to_list()) if done else set()
     results: list[dict[str, Any]] = []
     outcome: list[dict[str, Any]] = []
-    hits_total = 0
+    hits_total = done.hits if done else 0
     for i, (item, w) in enumerate(zip(items, wanted, strict=True)):
-        # one dict literal per result (this loop runs 10,000 times for a full batch)
+        if i in skip:
+            continue
         if isinstance(w, dict):
             query = {k: item[k] for k in ("uscc", "ric", "name") if item.get(k)}
             if "ric" in query:
                 query["ric"] = _masked_ric(query["ric"])
-            result = _result(i, query, error=w, decision="error")
+            results.append(_result(i, query, error=w, decision="error"))
             outcome.append({"i": i, "subject_id": None, "decision": "error", "measures": []})
         elif w[0] == "name":
             # never an interception on a name alone: candidates, no measures
             cands = [c | {"lists": sorted(lists.get(c["id"], ()))} for c in names[w[1]]]
-            result = _result(i, {"name": item["name"]}, match="name", candidates=cands)
+            results.append(_result(i, {"name": item["name"]}, match="name", candidates=cands))
             outcome.append({"i": i, "subject_id": None, "decision": "pass", "measures": []})
         else:
-            way = w[0]
-            query = {way: _masked_ric(item[way]) if way == "ric" else item[way]}
-            f = (by_uscc if way == "uscc" else by_ric).get(w[1])
+            query = {w[0]: _masked_ric(item["ric"]) if w[0] == "ric" else item[w[0]]}
+            f = by_key.get(w[1])
             if f is None:
-                result = _result(i, query)
+                results.append(_result(i, query))
                 outcome.append({"i": i, "subject_id": None, "decision": "pass", "measures": []})
             else:
-                st = standing_of(f.lists, f.grade, f.records, False)
-                related = []
-                if f.kind == "legal" and f.legal_representative and f.lists & _REACHES_RELATED:
-                    hits = rules.as_related(standing_of(f.lists, None, f.records, True).hits, f.name)
-                    measures = [h.as_dict() for h in hits]
-                    related = [{"name": f.legal_representative, "role": "法定代表人", "measures": measures}]
-                result = {
-                    "index": i,
-                    "query": query,
-                    "match": way,
-                    "subject": {"id": f.id, "kind": f.kind, "name": f.shown, "uscc": f.uscc},
-                    "candidates": [],
-                    "lists": st.lists,
-                    "grade": f.grade,
-                    "decision": st.decision,
-                    "measures": st.measures,
-                    "related_persons": related,
-                    "error": None,
-                }
-                outcome.append({"i": i, "subject_id": f.id, "decision": st.decision, "measures": st.codes})
-                hits_total += len(st.codes)
-        results.append(result)
-    entry = checklog.Entry(actor=actor, scenario=scenario, items=len(items), hits=hits_total, outcome=outcome)
-    return entry, results
+                result, out, n = _found_result(i, query, w[0], f, measures)
+                results.append(result)
+                outcome.append(out)
+                hits_total += n
+    logged: list[dict[str, Any]] | EncodedJSON = outcome
+    if done is None:
+        body = orjson.dumps(results)
+        decisions = dict(Counter(o["decision"] for o in outcome))
+    else:
+        rest = assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])
+        body = assemble.array([done.results, rest])
+        logged, decisions = assemble.outcome([done.outcome, pl.DataFrame(outcome, schema=done.outcome.schema)])
+    entry = checklog.Entry(actor, scenario, len(items), hits_total, logged, decisions)
+    return entry, body
 
 
 def run(
     session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
 ) -> tuple[Check, list[dict[str, Any]]]:
     """A check logged in the caller's transaction (the demo, tools); the API logs through ``checklog``."""
-    entry, results = answer(session, actor, scenario=scenario, items=items, cipher=cipher)
-    check = entry.row()
+    entry, body = answer(session, actor, scenario=scenario, items=items, cipher=cipher)
+    check = entry.row(decoded=True)
     session.add(check)
     session.flush()
     audit.record(session, actor, entry.event(check.id))
-    return check, results
+    return check, orjson.loads(body)
 
 
 def feedback(session: Session, actor: Actor, check_id: int, entries: Sequence[Mapping[str, Any]]) -> int:

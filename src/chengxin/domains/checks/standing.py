@@ -52,6 +52,7 @@ KEEP_DAYS = 7
 STALE_S = 86_400.0  # a process that has not looked for a day builds again (changes are kept a week)
 REBUILD_AT = 50_000  # changed subjects held in the overlay before the base is built again
 _ROW_BY_ROW = 40
+REACHES_RELATED = frozenset({"black", "watch"})  # the lists whose measures reach a legal representative
 _COLUMNS = ("id", "kind", "name", "uscc", "legal_representative", "grade")
 
 
@@ -80,30 +81,62 @@ class Found:
 _NONE: frozenset[str] = frozenset()
 
 
-def _sorted_keys(values: pl.Series, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sorted keys as fixed-width bytes, the frame row of each) for the non-null values of a column."""
-    rows = np.flatnonzero(values.is_not_null().to_numpy())
-    keys = np.array(values.drop_nulls().to_list(), dtype=f"S{width}")
-    order = np.argsort(keys, kind="stable")
-    return keys[order], rows[order]
+def _hash(keys: np.ndarray, width: int) -> np.ndarray:
+    """A 64-bit polynomial hash of each fixed-width key (uint64 arithmetic wraps): searching a million
+    integers is several times faster than searching a million byte strings."""
+    as_bytes = keys.view(np.uint8).reshape(len(keys), width)
+    h = np.zeros(len(keys), dtype=np.uint64)
+    for j in range(width):
+        h = h * np.uint64(1_000_003) + as_bytes[:, j]
+    return h
 
 
-def _find(keys: np.ndarray, rows: np.ndarray, wanted: Sequence[str], width: int) -> list[int]:
-    """The frame row of each wanted key, -1 where none; vectorised."""
-    if not len(wanted) or not len(keys):
-        return [-1] * len(wanted)
-    probe = np.array([w if w.isascii() else "" for w in wanted], dtype=f"S{width}")
-    at = np.minimum(np.searchsorted(keys, probe), len(keys) - 1)
-    hit = (keys[at] == probe) & (np.char.str_len(probe) == np.array([len(w) for w in wanted]))
-    return np.where(hit, rows[at], -1).tolist()  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class _Keys:
+    """One identifier column's non-null keys, ordered by hash: (hashes, keys, the frame row of each)."""
+
+    hashes: np.ndarray
+    keys: np.ndarray
+    rows: np.ndarray
+    width: int
+
+    @classmethod
+    def of(cls, values: pl.Series, width: int) -> _Keys:
+        rows = np.flatnonzero(values.is_not_null().to_numpy())
+        keys = np.array(values.drop_nulls().to_list(), dtype=f"S{width}")
+        hashes = _hash(keys, width)
+        order = np.argsort(hashes, kind="stable")
+        return cls(hashes[order], keys[order], rows[order], width)
+
+    def find(self, wanted: Sequence[str]) -> np.ndarray:
+        """The frame row of each wanted key, -1 where none; vectorised (a shared hash: looked at in turn)."""
+        if not len(wanted) or not len(self.keys):
+            return np.full(len(wanted), -1, dtype=np.int64)
+        probe = np.array([w if w.isascii() and len(w) <= self.width else "" for w in wanted], dtype=f"S{self.width}")
+        hashes = _hash(probe, self.width)
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.keys) - 1)
+        hit = (self.keys[at] == probe) & (probe != b"")
+        out = np.where(hit, self.rows[at], -1).astype(np.int64)
+        for n in np.flatnonzero(~hit & (self.hashes[at] == hashes)).tolist():  # a collision: the next ones
+            k = int(at[n]) + 1
+            while k < len(self.keys) and self.hashes[k] == hashes[n]:
+                if self.keys[k] == probe[n]:
+                    out[n] = self.rows[k]
+                    break
+                k += 1
+        return out
 
 
 @dataclass
 class _Base:
-    frame: pl.DataFrame  # _COLUMNS
-    uscc: tuple[np.ndarray, np.ndarray]
-    ric: tuple[np.ndarray, np.ndarray]
-    standing: dict[int, tuple[frozenset[str], frozenset[str]]]  # id → (lists, records), when not empty
+    frame: pl.DataFrame  # _COLUMNS and "standing", ordered by id
+    uscc: _Keys
+    ric: _Keys
+    codes: list[tuple[frozenset[str], frozenset[str]]]  # "standing" → (lists, records); 0: neither
+
+    def positions(self, way: str, keys: Sequence[str]) -> np.ndarray:
+        """The frame row of each key (uscc, or the RIC's blind index), -1 where none."""
+        return (self.uscc if way == "uscc" else self.ric).find(keys)
 
     def rows(self, positions: Iterable[int]) -> list[Found]:
         ps = list(positions)
@@ -111,11 +144,15 @@ class _Base:
             picked = [self.frame.row(p) for p in ps]
         else:
             picked = self.frame.select(pl.all().gather(ps)).rows()
-        out = []
-        for sid, kind, name, uscc, rep, grade in picked:
-            lists, records = self.standing.get(sid, (_NONE, _NONE))
-            out.append(Found(sid, kind, name, uscc, rep, grade, lists, records))
-        return out
+        return [
+            Found(sid, kind, name, uscc, rep, grade, *self.codes[code])
+            for sid, kind, name, uscc, rep, grade, code in picked
+        ]
+
+    def lists(self, sid: int) -> frozenset[str]:
+        ids = self.frame["id"]
+        at = int(ids.search_sorted(sid))
+        return self.codes[self.frame["standing"][at]][0] if at < len(ids) and ids[at] == sid else _NONE
 
 
 @dataclass
@@ -133,8 +170,7 @@ class StandingIndex:
 
     def lookup(self, way: str, keys: Sequence[str]) -> list[Found | None]:
         """The subject with each identifier (``way``: uscc, or ric — the RIC's blind index), or None."""
-        sorted_keys, rows = self.base.uscc if way == "uscc" else self.base.ric
-        positions = _find(sorted_keys, rows, keys, 18 if way == "uscc" else 64)
+        positions = self.base.positions(way, keys).tolist()
         wanted = sorted({p for p in positions if p >= 0})
         base = dict(zip(wanted, self.base.rows(wanted), strict=True))
         added = self.by_uscc if way == "uscc" else self.by_ric
@@ -157,7 +193,7 @@ class StandingIndex:
                 found = self.overlay[sid][0]
                 out[sid] = found.lists if found is not None else _NONE
             else:
-                out[sid] = self.base.standing.get(sid, (_NONE, _NONE))[0]
+                out[sid] = self.base.lists(sid)
         return out
 
     def _apply(self, session: Session, ids: Collection[int]) -> None:
@@ -252,11 +288,19 @@ def build(session: Session, types: frozenset[str]) -> StandingIndex:
         schema=[(c, pl.Int64 if c == "id" else pl.String) for c in (*_COLUMNS, "ric_index")],
         orient="row",
     )
+    standing = _standing_rows(session, None, types)
+    codes = [(_NONE, _NONE), *sorted(set(standing.values()), key=lambda v: (sorted(v[0]), sorted(v[1])))]
+    code_of = {v: c for c, v in enumerate(codes)}
+    by_id = pl.DataFrame(
+        {"id": list(standing), "standing": [code_of[v] for v in standing.values()]},
+        schema={"id": pl.Int64, "standing": pl.Int32},
+    )
+    frame = frame.join(by_id, on="id", how="left", maintain_order="left").with_columns(pl.col("standing").fill_null(0))
     base = _Base(
-        frame=frame.select(_COLUMNS),
-        uscc=_sorted_keys(frame["uscc"], 18),
-        ric=_sorted_keys(frame["ric_index"], 64),
-        standing=_standing_rows(session, None, types),
+        frame=frame.select(*_COLUMNS, "standing"),
+        uscc=_Keys.of(frame["uscc"], 18),
+        ric=_Keys.of(frame["ric_index"], 64),
+        codes=codes,
     )
     log.info("standing_index_built", subjects=frame.height, seconds=round(time.perf_counter() - start, 2))
     return StandingIndex(types=types, base=base, mark=mark)
