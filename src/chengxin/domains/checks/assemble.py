@@ -65,7 +65,9 @@ def assemble(
 ) -> Assembled:
     """``standing_of(lists, grade, records, related)`` → the standing's hits, measures, codes, lists and
     decision (``service._Standing``)."""
-    frames, one_by_one, found = [], [], set()
+    frames: list[pl.DataFrame] = []
+    one_by_one: list[Wanted] = []
+    found: set[str] = set()
     overlay = pl.Series(list(index.overlay), dtype=pl.Int64)
     for way in ("uscc", "ric"):
         some = [w for w in wanted if w.way == way]
@@ -79,14 +81,15 @@ def assemble(
             i=pl.Series([w.i for w in chosen], dtype=pl.Int64),
             match=pl.lit(way),
             query=pl.Series([w.query for w in chosen], dtype=pl.String),
-            key=pl.Series([w.key for w in chosen], dtype=pl.String),
         )
-        changed = picked.filter(pl.col("id").is_in(overlay.implode()))
-        frames.append(picked.filter(~pl.col("id").is_in(overlay.implode())))
-        again = set(changed["i"].to_list())
+        again: set[int] = set()
+        if index.overlay:
+            again = set(picked.filter(pl.col("id").is_in(overlay.implode()))["i"].to_list())
+            picked = picked.filter(~pl.col("i").is_in(list(again)))
+        frames.append(picked)
         added = index.by_uscc if way == "uscc" else index.by_ric
         one_by_one += [w for w, h in zip(some, hit.tolist(), strict=True) if w.i in again or (not h and w.key in added)]
-        found.update(frames[-1]["key"].to_list())
+        found.update(w.key for w in chosen if w.i not in again)
     base = pl.concat(frames) if frames else index.base.frame.clear()
     if base.is_empty():
         empty = pl.DataFrame(schema={"i": pl.Int64, "json": pl.String})
@@ -183,5 +186,5 @@ def outcome(parts: list[pl.DataFrame]) -> tuple[EncodedJSON, dict[str, int]]:
 
 def array(parts: list[pl.DataFrame]) -> bytes:
     """The results in item order, as one JSON array."""
-    joined = pl.concat(parts).sort("i").select(pl.col("json").str.join(","))
-    return b"[" + str(joined.item()).encode() + b"]"
+    joined = pl.concat(parts).sort("i").select(pl.col("json").str.join(",").cast(pl.Binary))
+    return b"[" + bytes(joined.item()) + b"]"  # bytes as Polars holds them: no Python str of megabytes
