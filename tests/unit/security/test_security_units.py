@@ -37,6 +37,11 @@ def test_cipher_round_trip_context_and_blind_index() -> None:
     assert c.blind_index("x", context="ric") == c.blind_index("x", context="ric")
     other = PiiCipher.from_master(bytes(32))
     assert other.blind_index("x", context="ric") != c.blind_index("x", context="ric")
+    many = c.blind_indexer(context="ric")  # the keyed state reused: the same indexes
+    assert [many(v) for v in ("x", "11010519491231002X", "x")] == [
+        c.blind_index(v, context="ric") for v in ("x", "11010519491231002X", "x")
+    ]
+    assert c.blind_indexer(context="name")("x") != many("x")
 
 
 def test_passwords() -> None:

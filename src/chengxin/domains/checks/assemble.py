@@ -9,11 +9,12 @@ was built (its overlay) and names or errors are answered one by one here too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
+import orjson
 import polars as pl
 
 from chengxin.db import EncodedJSON
@@ -23,27 +24,15 @@ from chengxin.domains.subjects.names import mask_person_name
 
 COLUMNAR_FROM = 200  # identifiers in a check
 
-_MEASURE = pl.Struct(
-    {
-        "code": pl.String,
-        "text": pl.String,
-        "action": pl.String,
-        "kind": pl.String,
-        "reason": pl.String,
-        "basis": pl.String,
-        "implementer": pl.String,
-        "reaches_related": pl.Boolean,
-    }
-)
-_RELATED = pl.Struct({"name": pl.String, "role": pl.String, "measures": pl.List(_MEASURE)})
-
 
 class Wanted(NamedTuple):
-    """An identifier to look up: the item's index, the way (uscc, ric), the key, the query as echoed."""
+    """An identifier to look up: the item's index, the way (uscc, ric), the key, the code as given in
+    canonical shape, the query as echoed."""
 
     i: int
     way: str
     key: str
+    code: str
     query: str
 
 
@@ -54,74 +43,106 @@ class Assembled:
     results: pl.DataFrame  # i, json
     outcome: pl.DataFrame  # i, subject_id, decision, measures
     hits: int
-    found: set[str]  # the keys that matched a subject (the others may be malformed after all)
-    one_by_one: list[Wanted]  # changed since the base: for the caller to answer one by one
+    one_by_one: list[Wanted]  # changed or registered since the base: for the caller to answer one by one
+    unfound: list[Wanted]  # nobody has the key (malformed after all? for the caller to say)
+
+
+USCC_SHAPE = r"^[0-9A-Z]{18}$"
+RIC_SHAPE = r"^[0-9]{17}[0-9X]$"
+
+
+def identify(items: Sequence[Mapping[str, Any]], blind: Callable[[str], str]) -> tuple[pl.DataFrame, list[int]]:
+    """The items given by exactly one USCC or RIC already in canonical shape — the usual case — column-wise:
+    (i, way, key, code, query; a RIC's key is its blind index ``blind(code)``, its query masked); and the
+    indices of the other items, to be identified one by one (``service._identify``)."""
+    columns = {k: [item.get(k) for item in items] for k in ("uscc", "ric", "name")}
+    frame = pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String)).with_row_index("i")
+
+    def empty(c: str) -> pl.Expr:
+        return pl.col(c).is_null() | (pl.col(c) == "")
+
+    frame = frame.with_columns(
+        pl.col("i").cast(pl.Int64),
+        way=pl.when(pl.col("uscc").str.contains(USCC_SHAPE) & empty("ric") & empty("name"))
+        .then(pl.lit("uscc"))
+        .when(pl.col("ric").str.contains(RIC_SHAPE) & empty("uscc") & empty("name"))
+        .then(pl.lit("ric")),
+    )
+    rest = frame.filter(pl.col("way").is_null())["i"].to_list()
+    by_uscc = frame.filter(pl.col("way") == "uscc").select("i", "way", key="uscc", code="uscc", query="uscc")
+    rics = frame.filter(pl.col("way") == "ric")
+    by_ric = rics.select(
+        "i",
+        "way",
+        key=pl.Series([blind(r) for r in rics["ric"].to_list()], dtype=pl.String),
+        code="ric",
+        query=pl.lit("*" * 14) + pl.col("ric").str.slice(14),  # never echo an identity number
+    )
+    return pl.concat([by_uscc, by_ric]), rest
 
 
 def assemble(
     index: StandingIndex,
-    wanted: Sequence[Wanted],
+    wanted: pl.DataFrame,
     standing_of: Callable[[frozenset[str], str | None, frozenset[str], bool], Any],
 ) -> Assembled:
     """``standing_of(lists, grade, records, related)`` → the standing's hits, measures, codes, lists and
     decision (``service._Standing``)."""
     frames: list[pl.DataFrame] = []
     one_by_one: list[Wanted] = []
-    found: set[str] = set()
+    unfound: list[Wanted] = []
     overlay = pl.Series(list(index.overlay), dtype=pl.Int64)
     for way in ("uscc", "ric"):
-        some = [w for w in wanted if w.way == way]
-        if not some:
+        some = wanted.filter(pl.col("way") == way)
+        if some.is_empty():
             continue
-        positions = index.base.positions(way, [w.key for w in some])
-        hit = positions >= 0
-        picked = index.base.frame.select(pl.all().gather(positions[hit]))
-        chosen = [w for w, h in zip(some, hit.tolist(), strict=True) if h]
-        picked = picked.with_columns(
-            i=pl.Series([w.i for w in chosen], dtype=pl.Int64),
-            match=pl.lit(way),
-            query=pl.Series([w.query for w in chosen], dtype=pl.String),
-        )
-        again: set[int] = set()
+        positions = index.base.positions(way, some["key"].to_list())
+        hit = pl.Series(positions >= 0)
+        picked = index.base.frame.select(pl.all().gather(positions[positions >= 0]))
+        picked = pl.concat([picked, some.filter(hit).select("i", match="way", query="query")], how="horizontal")
+        changed: pl.DataFrame = some.clear()
         if index.overlay:
-            again = set(picked.filter(pl.col("id").is_in(overlay.implode()))["i"].to_list())
-            picked = picked.filter(~pl.col("i").is_in(list(again)))
+            again = picked.filter(pl.col("id").is_in(overlay.implode()))["i"]
+            picked = picked.filter(~pl.col("i").is_in(again.implode()))
+            changed = some.filter(pl.col("i").is_in(again.implode()))
         frames.append(picked)
         added = index.by_uscc if way == "uscc" else index.by_ric
-        one_by_one += [w for w, h in zip(some, hit.tolist(), strict=True) if w.i in again or (not h and w.key in added)]
-        found.update(w.key for w in chosen if w.i not in again)
+        missing = some.filter(~hit)
+        new = missing.filter(pl.col("key").is_in(list(added)))
+        one_by_one += [Wanted(*row) for row in pl.concat([changed, new]).iter_rows()]
+        unfound += [Wanted(*row) for row in missing.filter(~pl.col("key").is_in(list(added))).iter_rows()]
     base = pl.concat(frames) if frames else index.base.frame.clear()
     if base.is_empty():
         empty = pl.DataFrame(schema={"i": pl.Int64, "json": pl.String})
-        return Assembled(empty, _outcome_schema(), 0, found, one_by_one)
+        return Assembled(empty, _outcome_schema(), 0, one_by_one, unfound)
     standings = _standings(index, base, standing_of)
     base = base.with_columns(grade_key=pl.col("grade").fill_null("")).join(
         standings, on=["standing", "grade_key"], how="left"
     )
-    related = _related(index, base, standing_of)
-    base = base.join(related, on="i", how="left").with_columns(
-        pl.col("related_persons").fill_null(pl.lit([], dtype=pl.List(_RELATED)))
-    )
-    shown = pl.when(pl.col("kind") == "legal").then(pl.col("name")).otherwise(pl.col("masked"))
+    base = base.join(_related(index, base, standing_of), on="i", how="left")
     base = base.with_columns(masked=_masked(base))
-    body = pl.struct(
+    shown = pl.when(pl.col("kind") == "legal").then(pl.col("name")).otherwise(pl.col("masked"))
+    head = pl.struct(
         index="i",
         match="match",
         subject=pl.struct("id", "kind", name=shown, uscc="uscc"),
         candidates=pl.lit([], dtype=pl.List(pl.Null)),
-        lists="lists",
         grade="grade",
         decision="decision",
-        measures="measures",
-        related_persons="related_persons",
         error=pl.lit(None),
     ).struct.json_encode()
     query = pl.struct(q="query").struct.json_encode().str.slice(5)  # '{"q":' off: the value and "}"
+    # the parts shared by a standing (lists, measures) and a related person's are JSON already: spliced in
     results = base.select(
-        "i", json=pl.concat_str(pl.lit('{"query":{"'), "match", pl.lit('":'), query, pl.lit(","), body.str.slice(1))
-    )
+        "i",
+        json=pl.concat_str(
+            pl.lit('{"query":{"'), "match", pl.lit('":'), query, pl.lit(","), head.str.slice(1).str.head(-1),
+            pl.lit(',"lists":'), "lists", pl.lit(',"measures":'), "measures",
+            pl.lit(',"related_persons":'), pl.col("related_persons").fill_null("[]"), pl.lit("}"),
+        ),
+    )  # fmt: skip
     outcome = base.select("i", subject_id="id", decision="decision", measures="codes")
-    return Assembled(results, outcome, int(base["hits"].sum()), found, one_by_one)
+    return Assembled(results, outcome, int(base["hits"].sum()), one_by_one, unfound)
 
 
 def _outcome_schema() -> pl.DataFrame:
@@ -131,18 +152,18 @@ def _outcome_schema() -> pl.DataFrame:
 
 
 def _standings(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[..., Any]) -> pl.DataFrame:
-    """One row per distinct (standing, grade) among the found: its lists, decision, measures."""
+    """One row per distinct (standing, grade) among the found: its lists and measures (as JSON), decision."""
     rows = []
     for code, grade in base.select("standing", "grade").unique().iter_rows():
         lists, records = index.base.codes[code]
         st = standing_of(lists, grade, records, False)
-        rows.append((code, grade or "", st.lists, st.decision, st.measures, st.codes, len(st.codes)))
+        rows.append((code, grade or "", _json(st.lists), st.decision, _json(st.measures), st.codes, len(st.codes)))
     schema: dict[str, pl.DataType] = {
         "standing": pl.Int32(),
         "grade_key": pl.String(),
-        "lists": pl.List(pl.String),
+        "lists": pl.String(),
         "decision": pl.String(),
-        "measures": pl.List(_MEASURE),
+        "measures": pl.String(),
         "codes": pl.List(pl.String),
         "hits": pl.Int64(),
     }
@@ -150,7 +171,8 @@ def _standings(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[.
 
 
 def _related(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[..., Any]) -> pl.DataFrame:
-    """The legal representative of each listed (black, watch) legal person, with the measures reaching them."""
+    """The legal representative of each listed (black, watch) legal person with the measures reaching them,
+    as JSON."""
     reaching = [c for c, (lists, _) in enumerate(index.base.codes) if lists & REACHES_RELATED]
     them = base.filter(
         pl.col("kind") == "legal", pl.col("legal_representative").is_not_null(), pl.col("standing").is_in(reaching)
@@ -158,9 +180,14 @@ def _related(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[...
     rows = []
     for i, code, name, rep in them.select("i", "standing", "name", "legal_representative").iter_rows():
         lists, records = index.base.codes[code]
-        hits = rules.as_related(standing_of(lists, None, records, True).hits, name)
-        rows.append((i, [{"name": rep, "role": "法定代表人", "measures": [h.as_dict() for h in hits]}]))
-    return pl.DataFrame(rows, schema={"i": pl.Int64, "related_persons": pl.List(_RELATED)}, orient="row")
+        shared = standing_of(lists, None, records, True).measures  # the reason names the enterprise:
+        measures = [d | {"reason": rules.related_reason(name, d["reason"])} for d in shared]
+        rows.append((i, _json([{"name": rep, "role": "法定代表人", "measures": measures}])))
+    return pl.DataFrame(rows, schema={"i": pl.Int64, "related_persons": pl.String}, orient="row")
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def _masked(base: pl.DataFrame) -> pl.Series:

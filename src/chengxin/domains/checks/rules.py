@@ -176,7 +176,12 @@ def applicable(
 
 def as_related(hits: Sequence[Hit], enterprise: str) -> list[Hit]:
     """The hits of a related person of ``enterprise``, their reasons saying so."""
-    return [replace(h, reason=f"系{enterprise}的法定代表人或负责人：{h.reason}") for h in hits]
+    return [replace(h, reason=related_reason(enterprise, h.reason)) for h in hits]
+
+
+def related_reason(enterprise: str, reason: str) -> str:
+    """A measure's reason as it reaches a related person of ``enterprise``."""
+    return f"系{enterprise}的法定代表人或负责人：{reason}"
 
 
 def decision(hits: Sequence[Hit]) -> str:

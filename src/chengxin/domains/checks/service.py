@@ -18,7 +18,6 @@ from rapidfuzz import fuzz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from chengxin.db import EncodedJSON
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.checks import assemble, rules, standing
 from chengxin.domains.checks import log as checklog
@@ -28,7 +27,7 @@ from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
 from chengxin.domains.subjects.names import normalise_name
 from chengxin.domains.subjects.search import search_names
-from chengxin.domains.subjects.service import ric_index
+from chengxin.domains.subjects.service import ric_index, ric_indexer
 from chengxin.domains.subjects.views import views_in_order
 from chengxin.errors import InvalidInput, NotFound, PayloadTooLarge, UnusableInput
 from chengxin.security import audit
@@ -82,9 +81,9 @@ def _identify(item: Mapping[str, Any], cipher: PiiCipher) -> Wanted:
     return way, name, value
 
 
-def _refuse_unknown(wanted: list[Wanted], known: Collection[str]) -> None:
+def _refuse_unknown(wanted: dict[int, Wanted], known: Collection[str]) -> None:
     """An identifier that matched nobody: an error when it is malformed after all (in place)."""
-    for i, w in enumerate(wanted):
+    for i, w in wanted.items():
         if isinstance(w, tuple) and w[0] != "name" and w[1] not in known:
             try:
                 validate_uscc(w[2]) if w[0] == "uscc" else validate_ric(w[2])
@@ -244,32 +243,45 @@ def answer(
             f"{rules.MAX_BATCH:,})",
             code="check_too_many_names",
         )
-    wanted = [_identify(item, cipher) for item in items]
     index = standing_index(session, catalog)
     measures = _Measures(catalog, scenario, {code: t.name for code, t in record_types.items()})
-    idents = [
-        assemble.Wanted(i, w[0], w[1], _masked_ric(items[i]["ric"]) if w[0] == "ric" else items[i][w[0]])
-        for i, w in enumerate(wanted)
-        if isinstance(w, tuple) and w[0] != "name"
-    ]
-    done: assemble.Assembled | None = None  # answered column-wise
-    if len(idents) >= assemble.COLUMNAR_FROM:
-        done = assemble.assemble(index, idents, measures)
-        idents = done.one_by_one
+    if len(items) < assemble.COLUMNAR_FROM:
+        wanted = {i: _identify(item, cipher) for i, item in enumerate(items)}
+        results, outcome, hits = _one_by_one(session, index, measures, items, wanted)
+        entry = checklog.Entry(
+            actor, scenario, len(items), hits, outcome, dict(Counter(o["decision"] for o in outcome))
+        )
+        return entry, orjson.dumps(results)
+    fast, rest = assemble.identify(items, ric_indexer(cipher))
+    done = assemble.assemble(index, fast, measures)
+    again = {i: _identify(items[i], cipher) for i in rest}
+    again.update((w.i, (w.way, w.key, w.code)) for w in (*done.one_by_one, *done.unfound))
+    results, outcome, hits = _one_by_one(session, index, measures, items, again)
+    body = assemble.array([done.results, assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])])
+    logged, decisions = assemble.outcome([done.outcome, pl.DataFrame(outcome, schema=done.outcome.schema)])
+    return checklog.Entry(actor, scenario, len(items), done.hits + hits, logged, decisions), body
+
+
+def _one_by_one(
+    session: Session,
+    index: standing.StandingIndex,
+    measures: _Measures,
+    items: Sequence[Mapping[str, Any]],
+    wanted: dict[int, Wanted],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """(results, log outcomes, measures returned) of the items ``wanted`` (by index, identified), one by one."""
     by_key: dict[str, Found] = {}
     for way in ("uscc", "ric"):
-        keys = list({w.key for w in idents if w.way == way})
+        keys = list({w[1] for w in wanted.values() if isinstance(w, tuple) and w[0] == way})
         by_key.update((k, f) for k, f in zip(keys, index.lookup(way, keys), strict=True) if f is not None)
-    _refuse_unknown(wanted, by_key.keys() | (done.found if done else set()))
-    names = {w[1]: _candidates(session, w[1]) for w in wanted if isinstance(w, tuple) and w[0] == "name"}
+    _refuse_unknown(wanted, by_key.keys())
+    names = {w[1]: _candidates(session, w[1]) for w in wanted.values() if isinstance(w, tuple) and w[0] == "name"}
     lists = index.lists_of({c["id"] for cands in names.values() for c in cands})
-    skip: set[int] = set(done.results["i"].to_list()) if done else set()
     results: list[dict[str, Any]] = []
     outcome: list[dict[str, Any]] = []
-    hits_total = done.hits if done else 0
-    for i, (item, w) in enumerate(zip(items, wanted, strict=True)):
-        if i in skip:
-            continue
+    hits = 0
+    for i, w in sorted(wanted.items()):
+        item = items[i]
         if isinstance(w, dict):
             query = {k: item[k] for k in ("uscc", "ric", "name") if item.get(k)}
             if "ric" in query:
@@ -291,17 +303,8 @@ def answer(
                 result, out, n = _found_result(i, query, w[0], f, measures)
                 results.append(result)
                 outcome.append(out)
-                hits_total += n
-    logged: list[dict[str, Any]] | EncodedJSON = outcome
-    if done is None:
-        body = orjson.dumps(results)
-        decisions = dict(Counter(o["decision"] for o in outcome))
-    else:
-        rest = assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])
-        body = assemble.array([done.results, rest])
-        logged, decisions = assemble.outcome([done.outcome, pl.DataFrame(outcome, schema=done.outcome.schema)])
-    entry = checklog.Entry(actor, scenario, len(items), hits_total, logged, decisions)
-    return entry, body
+                hits += n
+    return results, outcome, hits
 
 
 def run(

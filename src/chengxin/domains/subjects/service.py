@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,11 @@ def identifier_problem(exc: IdentifierError, field: str) -> InvalidInput:
 
 def ric_index(cipher: PiiCipher, ric18: str) -> str:
     return cipher.blind_index(ric18, context=RIC_CONTEXT)
+
+
+def ric_indexer(cipher: PiiCipher) -> Callable[[str], str]:
+    """``ric_index`` for many identity numbers."""
+    return cipher.blind_indexer(context=RIC_CONTEXT)
 
 
 def _existing_by_identity(session: Session, identity: rules.Identity, cipher: PiiCipher) -> Subject | None:
