@@ -80,7 +80,7 @@ def _both(db: Database, settings: Settings, items: list[dict[str, Any]], monkeyp
         logged = (
             entry.outcome if isinstance(entry.outcome, list) else orjson.loads(str(entry.outcome))
         )  # column-wise: JSON
-        out.append((orjson.loads(body), logged, (entry.hits, entry.decisions)))
+        out.append((orjson.loads(body()), logged, (entry.hits, entry.decisions)))
     return out
 
 

@@ -40,11 +40,17 @@ class Wanted(NamedTuple):
 class Assembled:
     """The identifier items answered column-wise: each item's result as JSON, and its log outcome."""
 
-    results: pl.DataFrame  # i, json
+    found: pl.DataFrame | None  # the subjects found column-wise, with their standing's measures
     outcome: pl.DataFrame  # i, subject_id, decision, measures
     hits: int
     one_by_one: list[Wanted]  # changed or registered since the base: for the caller to answer one by one
     unfound: list[Wanted]  # nobody has the key (malformed after all? for the caller to say)
+
+    def results(self) -> pl.DataFrame:
+        """(i, json) of each item answered column-wise (built when asked: the log may commit meanwhile)."""
+        if self.found is None:
+            return pl.DataFrame(schema={"i": pl.Int64, "json": pl.String})
+        return _results(self.found)
 
 
 USCC_SHAPE = r"^[0-9A-Z]{18}$"
@@ -113,14 +119,19 @@ def assemble(
         unfound += [Wanted(*row) for row in missing.filter(~pl.col("key").is_in(list(added))).iter_rows()]
     base = pl.concat(frames) if frames else index.base.frame.clear()
     if base.is_empty():
-        empty = pl.DataFrame(schema={"i": pl.Int64, "json": pl.String})
-        return Assembled(empty, _outcome_schema(), 0, one_by_one, unfound)
+        return Assembled(None, _outcome_schema(), 0, one_by_one, unfound)
     standings = _standings(index, base, standing_of)
     base = base.with_columns(grade_key=pl.col("grade").fill_null("")).join(
         standings, on=["standing", "grade_key"], how="left"
     )
     base = base.join(_related(index, base, standing_of), on="i", how="left")
     base = base.with_columns(masked=_masked(base))
+    outcome = base.select("i", subject_id="id", decision="decision", measures="codes")
+    return Assembled(base, outcome, int(base["hits"].sum()), one_by_one, unfound)
+
+
+def _results(base: pl.DataFrame) -> pl.DataFrame:
+    """(i, json) of the subjects found column-wise."""
     shown = pl.when(pl.col("kind") == "legal").then(pl.col("name")).otherwise(pl.col("masked"))
     head = pl.struct(
         index="i",
@@ -141,8 +152,7 @@ def assemble(
             pl.lit(',"related_persons":'), pl.col("related_persons").fill_null("[]"), pl.lit("}"),
         ),
     )  # fmt: skip
-    outcome = base.select("i", subject_id="id", decision="decision", measures="codes")
-    return Assembled(results, outcome, int(base["hits"].sum()), one_by_one, unfound)
+    return results
 
 
 def _outcome_schema() -> pl.DataFrame:

@@ -57,6 +57,15 @@ class Entry:
             outcome=outcome,
         )
 
+    def wait(self) -> int:
+        """The check's id once its log is committed (``submit`` first); 503 when it cannot be."""
+        if not self.done.wait(WAIT_S):
+            raise ServiceUnavailable(f"the check log did not commit within {WAIT_S:.0f} s", code="check_not_logged")
+        if self.error is not None:  # an unlogged check is not answered
+            raise ServiceUnavailable("the check could not be logged", code="check_not_logged") from self.error
+        assert self.check_id is not None
+        return self.check_id
+
     def event(self, check_id: int) -> audit.Event:
         detail = {"scenario": self.scenario, "items": self.items, "decisions": dict(self.decisions)}
         return audit.Event("check.run", object_type="check", object_id=check_id, detail=detail)
@@ -70,16 +79,10 @@ class _Writer:
         self.thread = threading.Thread(target=self._loop, name="check-log", daemon=True)
         self.thread.start()
 
-    def write(self, entry: Entry) -> int:
+    def submit(self, entry: Entry) -> None:
         with self.ready:
             self.queue.append(entry)
             self.ready.notify()
-        if not entry.done.wait(WAIT_S):
-            raise ServiceUnavailable(f"the check log did not commit within {WAIT_S:.0f} s", code="check_not_logged")
-        if entry.error is not None:  # an unlogged check is not answered
-            raise ServiceUnavailable("the check could not be logged", code="check_not_logged") from entry.error
-        assert entry.check_id is not None
-        return entry.check_id
 
     def _loop(self) -> None:
         while True:
@@ -112,10 +115,17 @@ _writers: dict[str, _Writer] = {}
 _lock = threading.Lock()
 
 
-def write(db: Database, entry: Entry) -> int:
-    """Log one check (with whatever other checks are waiting) and return its id once committed."""
+def submit(db: Database, entry: Entry) -> Entry:
+    """Hand one check to the log writer (written with whatever other checks are waiting); ``entry.wait()``
+    for its id. The caller may go on meanwhile — e.g. serialise the answer while the log commits."""
     with _lock:
         writer = _writers.get(db.url)
         if writer is None or writer.db is not db:
             writer = _writers[db.url] = _Writer(db)
-    return writer.write(entry)
+    writer.submit(entry)
+    return entry
+
+
+def write(db: Database, entry: Entry) -> int:
+    """Log one check and return its id once committed."""
+    return submit(db, entry).wait()

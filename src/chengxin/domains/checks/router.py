@@ -28,10 +28,10 @@ def run_check(
     """Which measures apply to each subject in the scenario, with action, reason and legal basis; one
     result per subject in the request's order (a malformed identifier: that item's error)."""
     st = state(request)
-    entry, results = service.answer(session, actor, scenario=data.scenario, items=data.subjects, cipher=st.cipher)
-    check_id = checklog.write(st.db, entry)  # with the other checks waiting: group commit
-    # Serialised by the service (a large check's results column-wise): re-validating up to 10,000 of them
-    # against ``CheckOut`` would cost more than the check itself.
+    entry, body = service.answer(session, actor, scenario=data.scenario, items=data.subjects, cipher=st.cipher)
+    checklog.submit(st.db, entry)  # logged with the other checks waiting (group commit), meanwhile
+    results = body()  # the results are serialised (by the service: re-validating up to 10,000 of them
+    check_id = entry.wait()  # against ``CheckOut`` would cost more than the check); answered once logged
     head = orjson.dumps({"check_id": check_id, "scenario": data.scenario})
     return Response(head[:-1] + b',"results":' + results + b"}", media_type="application/json")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,9 +218,10 @@ def standing_index(session: Session, catalog: rules.MeasuresCatalog | None = Non
 
 def answer(
     session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
-) -> tuple[checklog.Entry, bytes]:
-    """The check's log entry still to be written, and its results as a JSON array (reads only): one by one
-    for a small check, column-wise for a large one (``assemble``)."""
+) -> tuple[checklog.Entry, Callable[[], bytes]]:
+    """The check's log entry still to be written, and what serialises its results as a JSON array — to call
+    while the log commits (reads only): one by one for a small check, column-wise for a large one
+    (``assemble``)."""
     record_types = active_catalog(session).types  # read once per check
     catalog = current_catalog(session, record_types)
     if scenario not in catalog.scenarios:
@@ -251,14 +252,17 @@ def answer(
         entry = checklog.Entry(
             actor, scenario, len(items), hits, outcome, dict(Counter(o["decision"] for o in outcome))
         )
-        return entry, orjson.dumps(results)
+        return entry, lambda: orjson.dumps(results)
     fast, rest = assemble.identify(items, ric_indexer(cipher))
     done = assemble.assemble(index, fast, measures)
     again = {i: _identify(items[i], cipher) for i in rest}
     again.update((w.i, (w.way, w.key, w.code)) for w in (*done.one_by_one, *done.unfound))
     results, outcome, hits = _one_by_one(session, index, measures, items, again)
-    body = assemble.array([done.results, assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])])
     logged, decisions = assemble.outcome([done.outcome, pl.DataFrame(outcome, schema=done.outcome.schema)])
+
+    def body() -> bytes:
+        return assemble.array([done.results(), assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])])
+
     return checklog.Entry(actor, scenario, len(items), done.hits + hits, logged, decisions), body
 
 
@@ -316,7 +320,7 @@ def run(
     session.add(check)
     session.flush()
     audit.record(session, actor, entry.event(check.id))
-    return check, orjson.loads(body)
+    return check, orjson.loads(body())
 
 
 def feedback(session: Session, actor: Actor, check_id: int, entries: Sequence[Mapping[str, Any]]) -> int:
