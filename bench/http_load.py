@@ -292,7 +292,8 @@ def fresh_run(target: Target, name: str, probes: Sequence[Probe], *, rate: float
         log(f"{target.engine}: {name} warm-up ({len(warm)} requests), then {len(one_by_one)} one at a time")
         service_time(server, warm, headers=headers)  # one at a time: a warm-up must not leave a backlog
         st = service_time(server, one_by_one, headers=headers)
-        log(f"{target.engine}: {name} service time {st.latency_ms}")
+        if one_by_one:
+            log(f"{target.engine}: {name} service time {st.latency_ms}")
         log(f"{target.engine}: {name} — {len(measured):,} requests at {rate:.0f}/s")
         load = loadavg()
         run = run_open_loop(server, measured, rate=rate, check=check, db_pids=db_pids, headers=headers)

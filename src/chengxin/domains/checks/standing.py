@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -150,9 +151,15 @@ class _Base:
         ]
 
     def lists(self, sid: int) -> frozenset[str]:
-        ids = self.frame["id"]
-        at = int(ids.search_sorted(sid))
-        return self.codes[self.frame["standing"][at]][0] if at < len(ids) and ids[at] == sid else _NONE
+        ids, standing = self._by_id
+        at = int(np.searchsorted(ids, sid))
+        return self.codes[int(standing[at])][0] if at < len(ids) and ids[at] == sid else _NONE
+
+    @cached_property
+    def _by_id(self) -> tuple[np.ndarray, np.ndarray]:
+        """The ids (ascending) and standings as NumPy arrays: one lookup costs microseconds (Polars' ~0.3 ms
+        for a search over a million rows)."""
+        return self.frame["id"].to_numpy(), self.frame["standing"].to_numpy()
 
 
 @dataclass
