@@ -71,7 +71,7 @@ def test_periods(text: str, start: date, end: date) -> None:
     assert rules.parse_period(text) == (start, end)
 
 
-@pytest.mark.parametrize("text", ["2026Q5", "2026-13", "26Q1", "", "2026-1-1"])
+@pytest.mark.parametrize("text", ["2026Q5", "2026-13", "26Q1", "", "2026-1-1", "0001", "9999Q4", "1899-12"])
 def test_bad_periods(text: str) -> None:
     with pytest.raises(ValueError, match="use a quarter"):
         rules.parse_period(text)

@@ -224,6 +224,8 @@ def _load(path: str, _mtime_ns: int) -> AssessmentRules:
 def parse_period(text: str) -> tuple[date, date]:
     """``2026Q3`` (a quarter), ``2026-10`` (a month) or ``2026`` (a year) → [first day, day after the last)."""
     t = text.strip().upper()
+    if not (t[:4].isdigit() and 1900 <= int(t[:4]) <= 9998):  # as UTC instants, year 1 or 9999 overflow
+        t = ""
     try:
         if len(t) == 6 and t[4] == "Q" and t[5] in "1234":
             year, q = int(t[:4]), int(t[5])
@@ -239,7 +241,7 @@ def parse_period(text: str) -> tuple[date, date]:
             return date(year, 1, 1), date(year + 1, 1, 1)
     except ValueError:
         pass
-    raise ValueError(f"period {text!r}: use a quarter (2026Q3), a month (2026-10) or a year (2026)")
+    raise ValueError(f"period {text!r}: use a quarter (2026Q3), a month (2026-10) or a year (2026) from 1900 to 9998")
 
 
 def last_complete_quarter(today: date) -> str:
