@@ -116,7 +116,7 @@ def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractA
             from chengxin.jobs import scheduler
 
             task = asyncio.create_task(scheduler(db, interval_s=settings.jobs_interval_s, today=legal_today))
-        build_name_index(db)
+        build_check_indexes(db)
         settle_server()
         try:
             yield
@@ -129,7 +129,7 @@ def _lifespan(db: Database, settings: Settings) -> Callable[[FastAPI], AbstractA
     return lifespan
 
 
-def build_name_index(db: Database) -> None:
+def build_check_indexes(db: Database) -> None:
     """The checks' in-memory indexes — the typo-tolerant name index (``subjects.fuzzy``) and the standing
     index (``checks.standing``) — built before the first request rather than in it (about ten and five
     seconds per million subjects)."""

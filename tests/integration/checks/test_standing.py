@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.config import Settings
-from chengxin.db import Database, unit_of_work, utcnow
+from chengxin.db import Database, open_database, unit_of_work, utcnow
 from chengxin.domains.checks import standing
 from chengxin.domains.checks.models import StandingChange
 from chengxin.domains.checks.service import standing_index
@@ -84,7 +84,7 @@ def test_the_index_sees_what_other_sessions_commit(
     found = _look(db, "uscc", code_a)
     assert found is not None and (found.lists, found.grade) == (frozenset({"black"}), "C")
     p = _look(db, "ric", blind)
-    assert p is not None and (p.id, p.grade, p.public()["name"]) == (person, "D", "周*")
+    assert p is not None and (p.id, p.grade, p.shown) == (person, "D", "周*")
     new_code = make_uscc(RNG)
     with unit_of_work(db) as s:  # a corrected code and name: the old code finds nobody
         s.execute(update(Subject).where(Subject.id == a).values(uscc=new_code, name="无锡青禾智能科技有限公司"))
@@ -113,12 +113,23 @@ def _index(db: Database) -> standing.StandingIndex:
         return standing_index(s)
 
 
-def test_a_transaction_committed_after_a_later_one_is_seen(db: Database, settings: Settings) -> None:
-    """PostgreSQL: T1 writes first and commits last. Reading the changes by id after T2's commit would pass
-    T1's id and never read it; reading by transaction from the snapshot's xmin does."""
-    if db.writer.dialect.name == "sqlite":
-        pytest.skip("SQLite has one writer at a time: its change ids are committed in order")
-    ids = [_legal(db, settings, name)[0] for name in ("淮安禾木食品有限公司", "宿迁禾川家具有限公司")]
+def test_a_transaction_committed_after_a_later_one_is_seen(postgres_url: str) -> None:
+    """PostgreSQL only (SQLite has one writer at a time: its change ids are committed in order). T1 writes
+    first and commits last. Reading the changes by id after T2's commit would pass T1's id and never read
+    it; reading by transaction from the snapshot's xmin does."""
+    from tests.conftest import _reset_postgres
+
+    db = open_database(postgres_url)
+    _reset_postgres(db)
+    standing.forget()
+    ids = []
+    with unit_of_work(db) as s:
+        for name in ("淮安禾木食品有限公司", "宿迁禾川家具有限公司"):
+            row = Subject(kind="legal", name=name, name_norm=name, name_core=name[2:4], uscc=make_uscc(RNG),
+                          division="320800")  # fmt: skip
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
     first, second = ids
     _index(db)  # built
     t1 = db.writer.connect()

@@ -13,14 +13,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import numpy as np
 import orjson
 import polars as pl
 
 from chengxin.db import EncodedJSON
 from chengxin.domains.checks import rules
 from chengxin.domains.checks.standing import REACHES_RELATED, StandingIndex
-from chengxin.domains.subjects.names import mask_person_name
+from chengxin.domains.subjects.names import mask_ric, shown_name
 
 COLUMNAR_FROM = 200  # identifiers in a check
 
@@ -82,7 +81,7 @@ def identify(items: Sequence[Mapping[str, Any]], blind: Callable[[str], str]) ->
         "way",
         key=pl.Series([blind(r) for r in rics["ric"].to_list()], dtype=pl.String),
         code="ric",
-        query=pl.lit("*" * 14) + pl.col("ric").str.slice(14),  # never echo an identity number
+        query=pl.Series([mask_ric(r) for r in rics["ric"].to_list()], dtype=pl.String),  # never echoed
     )
     return pl.concat([by_uscc, by_ric]), rest
 
@@ -125,18 +124,17 @@ def assemble(
         standings, on=["standing", "grade_key"], how="left"
     )
     base = base.join(_related(index, base, standing_of), on="i", how="left")
-    base = base.with_columns(masked=_masked(base))
+    base = base.with_columns(shown=_shown(base))
     outcome = base.select("i", subject_id="id", decision="decision", measures="codes")
     return Assembled(base, outcome, int(base["hits"].sum()), one_by_one, unfound)
 
 
 def _results(base: pl.DataFrame) -> pl.DataFrame:
     """(i, json) of the subjects found column-wise."""
-    shown = pl.when(pl.col("kind") == "legal").then(pl.col("name")).otherwise(pl.col("masked"))
     head = pl.struct(
         index="i",
         match="match",
-        subject=pl.struct("id", "kind", name=shown, uscc="uscc"),
+        subject=pl.struct("id", "kind", name="shown", uscc="uscc"),
         candidates=pl.lit([], dtype=pl.List(pl.Null)),
         grade="grade",
         decision="decision",
@@ -200,11 +198,10 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def _masked(base: pl.DataFrame) -> pl.Series:
-    """A person's name masked (the legal persons' are left as they are)."""
-    natural = base["kind"] == "natural"
-    masked = [mask_person_name(n) for n in base["name"].filter(natural).to_list()]
-    return base["name"].scatter(np.flatnonzero(natural.to_numpy()), masked) if masked else base["name"]
+def _shown(base: pl.DataFrame) -> pl.Series:
+    """Each subject's name as shown outside (``names.shown_name``: a person's masked)."""
+    kinds, names = base["kind"].to_list(), base["name"].to_list()
+    return pl.Series([shown_name(k, n) for k, n in zip(kinds, names, strict=True)], dtype=pl.String)
 
 
 def encoded(rows: list[tuple[int, bytes]]) -> pl.DataFrame:

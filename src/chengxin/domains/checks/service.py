@@ -25,7 +25,7 @@ from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.checks.standing import Found
 from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
-from chengxin.domains.subjects.names import normalise_name
+from chengxin.domains.subjects.names import mask_ric, normalise_name
 from chengxin.domains.subjects.search import search_names
 from chengxin.domains.subjects.service import ric_index, ric_indexer
 from chengxin.domains.subjects.views import views_in_order
@@ -100,10 +100,6 @@ class _Standing:
     codes: list[str]
     lists: list[str]
     decision: str
-
-
-def _masked_ric(ric: Any) -> str:
-    return "*" * 14 + str(ric)[-4:]  # never echo an identity number
 
 
 def _result(
@@ -289,7 +285,7 @@ def _one_by_one(
         if isinstance(w, dict):
             query = {k: item[k] for k in ("uscc", "ric", "name") if item.get(k)}
             if "ric" in query:
-                query["ric"] = _masked_ric(query["ric"])
+                query["ric"] = mask_ric(str(query["ric"]))
             results.append(_result(i, query, error=w, decision="error"))
             outcome.append({"i": i, "subject_id": None, "decision": "error", "measures": []})
         elif w[0] == "name":
@@ -298,7 +294,7 @@ def _one_by_one(
             results.append(_result(i, {"name": item["name"]}, match="name", candidates=cands))
             outcome.append({"i": i, "subject_id": None, "decision": "pass", "measures": []})
         else:
-            query = {w[0]: _masked_ric(item["ric"]) if w[0] == "ric" else item[w[0]]}
+            query = {w[0]: mask_ric(str(item["ric"])) if w[0] == "ric" else item[w[0]]}
             f = by_key.get(w[1])
             if f is None:
                 results.append(_result(i, query))

@@ -76,9 +76,6 @@ class Found:
         """The name as a check shows it (a person's masked)."""
         return shown_name(self.kind, self.name)
 
-    def public(self) -> dict[str, Any]:
-        return {"id": self.id, "kind": self.kind, "name": self.shown, "uscc": self.uscc}
-
 
 _NONE: frozenset[str] = frozenset()
 
