@@ -117,6 +117,8 @@ def test_a_delete_is_refused_and_audited(env: Env, db: Database) -> None:
         r = env.client.delete("/api/v1/ratings/R1", headers=env.auth(role))
         assert r.status_code == 405 and r.json()["code"] == "rating_delete_refused"
     assert len(env.client.get("/api/v1/ratings/R1").json()) == 1
+    too_long = env.client.delete("/api/v1/ratings/" + "0" * 81)  # no rating id is longer than its column
+    assert too_long.status_code == 422 and too_long.json()["code"] == "invalid_request"  # (was 500, fuzz test)
     with unit_of_work(db, readonly=True) as s:
         entries = s.execute(
             select(AuditEntry.object_id, AuditEntry.actor_role)

@@ -29,6 +29,7 @@ from chengxin.domains.ratings.schemas import (
 )
 from chengxin.domains.subjects.service import legal_today
 from chengxin.errors import DomainError, InvalidInput
+from chengxin.ids import PathCode
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
@@ -80,14 +81,14 @@ def _version_out(r: object) -> RatingVersionOut:
 
 @router.get("/ratings/{rating_id}", response_model=list[RatingVersionOut])
 def rating_history(
-    rating_id: str, session: DB, actor: Actor = Depends(Require(P.public_read))
+    rating_id: PathCode, session: DB, actor: Actor = Depends(Require(P.public_read))
 ) -> list[RatingVersionOut]:
     """Every version of a rating, oldest first, with its place in the seller's hash chain."""
     return [_version_out(r) for r in service.history(session, rating_id)]
 
 
 @router.delete("/ratings/{rating_id}", status_code=405)
-def delete_rating(rating_id: str, request: Request, actor: Actor = Depends(Require(P.public_read))) -> None:
+def delete_rating(rating_id: PathCode, request: Request, actor: Actor = Depends(Require(P.public_read))) -> None:
     """Refused for everyone: reviews cannot be deleted (电子商务法 §39). The attempt is audited."""
     with unit_of_work(state(request).db) as session:
         service.refuse_delete(session, actor, rating_id)
@@ -112,7 +113,7 @@ def _platform(session: Session, actor: Actor, given: str | None = None) -> str |
 
 @router.post("/ratings/{rating_id}/changes", status_code=201, response_model=RatingVersionOut)
 def change_rating(
-    rating_id: str, data: ChangeIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))
+    rating_id: PathCode, data: ChangeIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))
 ) -> RatingVersionOut:
     """The one allowed change of a neutral/bad rating within its window (修改评价), as a new version."""
     own = _platform(session, actor)
@@ -124,7 +125,9 @@ def change_rating(
 
 
 @router.post("/ratings/{rating_id}/replies", status_code=201, response_model=ReplyOut)
-def reply(rating_id: str, data: ReplyIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))) -> ReplyOut:
+def reply(
+    rating_id: PathCode, data: ReplyIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))
+) -> ReplyOut:
     """The rated party's reply or explanation (回复/解释), kept in the seller's chain."""
     own = _platform(session, actor)
     if own is not None and service.history(session, rating_id)[-1].platform_id != own:
@@ -136,7 +139,7 @@ def reply(rating_id: str, data: ReplyIn, session: DB, actor: Actor = Depends(Req
 
 
 @router.post("/ratings/{rating_id}/flags", status_code=201, response_model=FlagOut)
-def flag(rating_id: str, data: FlagIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))) -> FlagOut:
+def flag(rating_id: PathCode, data: FlagIn, session: DB, actor: Actor = Depends(Require(P.ratings_report))) -> FlagOut:
     """A platform reports a rating as malicious (恶意评价): shown beside it, never removing it."""
     platform = _platform(session, actor, data.platform_id)
     if platform is None:
