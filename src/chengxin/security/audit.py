@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, select, text
+from sqlalchemy import JSON, BigInteger, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from chengxin.db import Base, UTCDateTime, bulk_insert, table_of, utcnow
@@ -26,6 +26,8 @@ from chengxin.security.actor import Actor
 
 GENESIS = "0" * 64
 _PG_LOCK_KEY = 7_262_2026
+HEAD = "SELECT seq, entry_hash FROM audit_entries ORDER BY seq DESC LIMIT 1"  # the chain's last entry
+PG_LOCK = f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})"  # PostgreSQL: who appends, one at a time
 
 
 class AuditEntry(Base):
@@ -100,7 +102,7 @@ def _lock_head(session: Session) -> tuple[int, str]:
     if session.info.get("readonly"):
         raise RuntimeError("audit entries need a writing unit of work")
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+        session.connection().exec_driver_sql(PG_LOCK)
     # On SQLite the writing unit of work began with BEGIN IMMEDIATE: writers are serialised.
     return head(session)
 
@@ -112,9 +114,17 @@ def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list
 
 def record_each(session: Session, entries: Sequence[tuple[Actor, Event]]) -> list[str]:
     """Append an entry for each (actor, event) in the caller's transaction — the events of several
-    requests written together (``checks.log``); returns their hashes."""
+    requests written together; returns their hashes."""
     seq, prev = _lock_head(session)
-    now = utcnow()
+    rows = chained(seq, prev, entries, utcnow())
+    if rows:
+        bulk_insert(session, table_of(AuditEntry), rows)
+    return [r["entry_hash"] for r in rows]
+
+
+def chained(seq: int, prev: str, entries: Sequence[tuple[Actor, Event]], now: datetime) -> list[dict[str, Any]]:
+    """The rows of these entries after the head entry (``seq``, its hash ``prev``), each hashed over the
+    one before it (pure; the caller holds the head: ``_lock_head``, or ``PG_LOCK`` then ``HEAD``)."""
     rows: list[dict[str, Any]] = []
     for actor, ev in entries:
         seq += 1
@@ -137,9 +147,7 @@ def record_each(session: Session, entries: Sequence[tuple[Actor, Event]]) -> lis
         }
         values["entry_hash"] = prev = compute_hash(values)
         rows.append(values)
-    if rows:
-        bulk_insert(session, table_of(AuditEntry), rows)
-    return [r["entry_hash"] for r in rows]
+    return rows
 
 
 def record(session: Session, actor: Actor, event: Event) -> str:
@@ -191,10 +199,9 @@ def verify_chain(
 
 def head(session: Session) -> tuple[int, str]:
     """The last entry's seq and hash (0 and the genesis hash for an empty log)."""
-    row = session.execute(
-        select(AuditEntry.seq, AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row else (0, GENESIS)
+    # as the driver's SQL: written before every audit entry, and the ORM's select costs ~10 times the query
+    row = session.connection().exec_driver_sql(HEAD).first()
+    return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 
 def parse_checkpoint(value: str) -> tuple[int, str]:
