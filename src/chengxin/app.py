@@ -27,6 +27,8 @@ from chengxin.domains.assessments.router import router as assessments_router
 from chengxin.domains.attachments.router import router as attachments_router
 from chengxin.domains.catalog.pages import pages as catalog_pages
 from chengxin.domains.catalog.router import router as catalog_router
+from chengxin.domains.checks.lane import PATH as CHECKS_PATH
+from chengxin.domains.checks.lane import CheckLane
 from chengxin.domains.checks.pages import pages as check_pages
 from chengxin.domains.checks.router import router as checks_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
@@ -215,6 +217,8 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
         err.status = exc.status_code
         return _error_response(request, err)
 
-    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)
+    checks = next(r for r in api_routes(app.routes) if r.path == CHECKS_PATH and "POST" in (r.methods or ()))
+    app.add_middleware(CheckLane, state=app.state.chengxin, route=checks, on_error=_error_response)
+    app.add_middleware(ObserveMiddleware, metrics=app.state.metrics)  # (outermost: added last)
     _check_default_deny(app)
     return app

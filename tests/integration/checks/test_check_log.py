@@ -82,3 +82,43 @@ def test_an_outcome_built_as_json_text_is_stored_as_json(db: Database) -> None:
     with unit_of_work(db, readonly=True) as s:
         check = s.get(Check, check_id)
         assert check is not None and check.outcome == [{"i": 0, "subject_id": None, "decision": "pass", "measures": []}]
+
+
+def test_on_postgresql_the_lane_logs_on_the_event_loop_together(postgres_url: str) -> None:
+    """``checks.aio``: checks submitted while a batch commits are written in the next one, each with its own
+    id and audit entry, the chain intact — the same rows as the thread writer's."""
+    import asyncio
+
+    from chengxin.db import open_database
+    from chengxin.domains.checks.aio import AsyncPostgres
+    from tests.conftest import _reset_postgres
+
+    db = open_database(postgres_url)
+    _reset_postgres(db)
+    pg = AsyncPostgres(db)
+    entries = [_entry(n) for n in range(30)]
+
+    async def run() -> list[int]:
+        first = pg.submit(entries[0])
+        await asyncio.sleep(0)  # the first batch (one check) is on its way
+        rest = [pg.submit(e) for e in entries[1:]]
+        await asyncio.gather(first, *rest)
+        assert pg.task is None and not pg.pending
+        return [e.result() for e in entries]
+
+    ids = asyncio.run(run())
+    assert len(set(ids)) == 30
+    with unit_of_work(db, readonly=True) as s:
+        scenarios = dict(s.execute(select(Check.id, Check.scenario)).all())
+        assert [scenarios[cid] for cid in ids] == [f"s{n}" for n in range(30)]  # each id is its own check's
+        entries_logged = (
+            s.execute(
+                select(audit.AuditEntry.object_id)
+                .where(audit.AuditEntry.action == "check.run")
+                .order_by(audit.AuditEntry.seq)
+            )
+            .scalars()
+            .all()
+        )
+        assert entries_logged == [str(cid) for cid in ids]
+        assert audit.verify_chain(s).ok

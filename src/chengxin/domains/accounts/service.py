@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -221,13 +221,19 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
 
 
 def actor_for_token(session: Session, secret: str) -> Actor | None:
+    grant = token_grant(session, secret)
+    return grant[0] if grant is not None and (grant[1] is None or grant[1] >= utcnow()) else None
+
+
+def token_grant(session: Session, secret: str) -> tuple[Actor, datetime | None] | None:
+    """The actor a token's secret stands for, and when the token expires (None: never) — for a caller that
+    keeps it and compares the expiry at each use; None when the token is unknown or revoked."""
     token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-    now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at and token.expires_at < now):
+    if token is None or token.revoked_at is not None:
         return None
     role = Role(token.role)
     perms = frozenset(p for p in MATRIX[role] if str(p) in set(token.scopes))
-    return Actor(
+    actor = Actor(
         role=role,
         label=f"token:{token.id}",
         permissions=perms,
@@ -235,6 +241,7 @@ def actor_for_token(session: Session, secret: str) -> Actor | None:
         organisation_id=token.organisation_id,
         subject_id=token.subject_id,
     )
+    return actor, token.expires_at
 
 
 def login(session: Session, *, username: str, password: str, days: int) -> tuple[str, str] | None:

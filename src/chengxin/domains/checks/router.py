@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import orjson
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
@@ -32,8 +31,7 @@ def run_check(
     checklog.submit(st.db, entry)  # logged with the other checks waiting (group commit), meanwhile
     results = body()  # the results are serialised (by the service: re-validating up to 10,000 of them
     check_id = entry.wait()  # against ``CheckOut`` would cost more than the check); answered once logged
-    head = orjson.dumps({"check_id": check_id, "scenario": data.scenario})
-    return Response(head[:-1] + b',"results":' + results + b"}", media_type="application/json")
+    return Response(service.envelope(check_id, data.scenario, results), media_type="application/json")
 
 
 @router.post("/api/v1/checks/{check_id}/feedback")

@@ -12,13 +12,14 @@ import os
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 from chengxin.errors import ProblemsFound
 
 DEFAULTS = Path(__file__).with_name("measures.toml")
+_DEFAULTS = str(DEFAULTS)
 ACTIONS = ("block", "restrict", "warn", "reward")  # strongest first
 KINDS = ("punishment", "reward")
 LIST_ZH = {"black": "严重失信主体名单", "watch": "重点关注名单", "red": "守信激励名单"}
@@ -49,6 +50,11 @@ class Measure:
 class MeasuresCatalog:
     scenarios: Mapping[str, str]  # code → Chinese name
     measures: tuple[Measure, ...]
+
+    @cached_property
+    def record_types(self) -> frozenset[str]:
+        """The record types some measure names (what the standing index keeps of each subject)."""
+        return frozenset(t for m in self.measures for t in m.record_types)
 
 
 @dataclass(frozen=True)
@@ -131,9 +137,11 @@ def parse_catalog(raw: Mapping[str, Any], *, known_types: Iterable[str] | None =
 
 
 def load_catalog(path: Path | None = None, *, known_types: Iterable[str] | None = None) -> MeasuresCatalog:
-    chosen = path or Path(os.environ.get("CHENGXIN_MEASURES") or DEFAULTS)
+    """The measures catalog in ``path`` (default: ``CHENGXIN_MEASURES``, else the shipped one), read again
+    when the file changes (looked at on every call: a stat, no ``Path`` — this runs for every check)."""
+    chosen = str(path) if path is not None else os.environ.get("CHENGXIN_MEASURES") or _DEFAULTS
     known = frozenset(known_types) if known_types is not None else None
-    return _load(str(chosen), chosen.stat().st_mtime_ns, known)
+    return _load(chosen, os.stat(chosen).st_mtime_ns, known)
 
 
 @cache

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
+from chengxin.domains.catalog.rules import RecordType
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.checks import assemble, rules, standing
 from chengxin.domains.checks import log as checklog
@@ -209,17 +210,28 @@ def _best(scores: Mapping[int, float]) -> list[int]:
 def standing_index(session: Session, catalog: rules.MeasuresCatalog | None = None) -> standing.StandingIndex:
     """The standing index for the record types the measures in force name, up to date."""
     catalog = catalog or current_catalog(session)
-    return standing.index_for(session, {t for m in catalog.measures for t in m.record_types})
+    return standing.index_for(session, catalog.record_types)
 
 
 def answer(
-    session: Session, actor: Actor, *, scenario: str, items: Sequence[Mapping[str, Any]], cipher: PiiCipher
+    session: Session,
+    actor: Actor,
+    *,
+    scenario: str,
+    items: Sequence[Mapping[str, Any]],
+    cipher: PiiCipher,
+    known: tuple[Mapping[str, RecordType], rules.MeasuresCatalog, standing.StandingIndex] | None = None,
 ) -> tuple[checklog.Entry, Callable[[], bytes]]:
     """The check's log entry still to be written, and what serialises its results as a JSON array — to call
     while the log commits (reads only): one by one for a small check, column-wise for a large one
-    (``assemble``)."""
-    record_types = active_catalog(session).types  # read once per check
-    catalog = current_catalog(session, record_types)
+    (``assemble``). ``known``: the record types and measures in force and the standing index, up to date
+    (``lane``); read here otherwise."""
+    if known is None:
+        record_types = active_catalog(session).types  # read once per check
+        catalog = current_catalog(session, record_types)
+        index = None
+    else:
+        record_types, catalog, index = known
     if scenario not in catalog.scenarios:
         raise InvalidInput(
             f"unknown scenario {scenario!r}; valid: {', '.join(catalog.scenarios)}",
@@ -240,7 +252,7 @@ def answer(
             f"{rules.MAX_BATCH:,})",
             code="check_too_many_names",
         )
-    index = standing_index(session, catalog)
+    index = index or standing_index(session, catalog)
     measures = _Measures(catalog, scenario, {code: t.name for code, t in record_types.items()})
     if len(items) < assemble.COLUMNAR_FROM:
         wanted = {i: _identify(item, cipher) for i, item in enumerate(items)}
@@ -260,6 +272,12 @@ def answer(
         return assemble.array([done.results(), assemble.encoded([(r["index"], orjson.dumps(r)) for r in results])])
 
     return checklog.Entry(actor, scenario, len(items), done.hits + hits, logged, decisions), body
+
+
+def envelope(check_id: int, scenario: str, results: bytes) -> bytes:
+    """The check's answer as sent: its id and scenario, and the results (a JSON array) as they are."""
+    head = orjson.dumps({"check_id": check_id, "scenario": scenario})
+    return head[:-1] + b',"results":' + results + b"}"
 
 
 def _one_by_one(

@@ -24,8 +24,10 @@ change table was emptied or re-created, or when the record types the measures na
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
+import weakref
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -35,7 +37,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import URL, delete, func, select, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
@@ -54,6 +56,7 @@ KEEP_DAYS = 7
 STALE_S = 86_400.0  # a process that has not looked for a day builds again (changes are kept a week)
 REBUILD_AT = 50_000  # changed subjects held in the overlay before the base is built again
 _ROW_BY_ROW = 40
+TOKENS, CATALOG = -1, -2  # the "subject" of a change to the API tokens / the information catalog (migration 0017)
 REACHES_RELATED = frozenset({"black", "watch"})  # the lists whose measures reach a legal representative
 _COLUMNS = ("id", "kind", "name", "uscc", "legal_representative", "grade")
 
@@ -78,6 +81,7 @@ class Found:
 
 
 _NONE: frozenset[str] = frozenset()
+_versions = itertools.count(1)
 
 
 def _hash(keys: np.ndarray, width: int) -> np.ndarray:
@@ -87,6 +91,18 @@ def _hash(keys: np.ndarray, width: int) -> np.ndarray:
     h = np.zeros(len(keys), dtype=np.uint64)
     for j in range(width):
         h = h * np.uint64(1_000_003) + as_bytes[:, j]
+    return h
+
+
+_MASK = (1 << 64) - 1
+_FEW = 8  # keys looked up one by one below this (NumPy's per-call cost is most of a small search)
+
+
+def _hash_one(key: bytes, width: int) -> int:
+    """``_hash`` of one key, in Python: for a handful of keys, a loop over bytes beats ``width`` array steps."""
+    h = 0
+    for b in key.ljust(width, b"\0"):
+        h = (h * 1_000_003 + b) & _MASK
     return h
 
 
@@ -111,12 +127,14 @@ class _Keys:
         """The frame row of each wanted key, -1 where none; vectorised (a shared hash: looked at in turn)."""
         if not len(wanted) or not len(self.keys):
             return np.full(len(wanted), -1, dtype=np.int64)
+        if len(wanted) < _FEW:
+            return np.array([self._one(w) for w in wanted], dtype=np.int64)
         probe = np.array([w if w.isascii() and len(w) <= self.width else "" for w in wanted], dtype=f"S{self.width}")
         hashes = _hash(probe, self.width)
         at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.keys) - 1)
         hit = (self.keys[at] == probe) & (probe != b"")
         out = np.where(hit, self.rows[at], -1).astype(np.int64)
-        for n in np.flatnonzero(~hit & (self.hashes[at] == hashes)).tolist():  # a collision: the next ones
+        for n in np.flatnonzero(~hit & (probe != b"") & (self.hashes[at] == hashes)).tolist():  # shared hash: next ones
             k = int(at[n]) + 1
             while k < len(self.keys) and self.hashes[k] == hashes[n]:
                 if self.keys[k] == probe[n]:
@@ -124,6 +142,18 @@ class _Keys:
                     break
                 k += 1
         return out
+
+    def _one(self, wanted: str) -> int:
+        if not wanted or not wanted.isascii() or len(wanted) > self.width:
+            return -1
+        key = wanted.encode()
+        h = _hash_one(key, self.width)
+        k = int(np.searchsorted(self.hashes, np.uint64(h)))
+        while k < len(self.keys) and int(self.hashes[k]) == h:
+            if self.keys[k] == key:
+                return int(self.rows[k])
+            k += 1
+        return -1
 
 
 @dataclass
@@ -172,6 +202,9 @@ class StandingIndex:
     by_ric: dict[str, int] = field(default_factory=dict)
     looked_at: float = field(default_factory=time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # per topic (TOKENS, CATALOG): a number that changes when a change of it is read, unique across builds —
+    # what a process caches of the topic is good while the number is the one it was read at (``checks.lane``)
+    versions: dict[int, int] = field(default_factory=lambda: {t: next(_versions) for t in (TOKENS, CATALOG)})
 
     def lookup(self, way: str, keys: Sequence[str]) -> list[Found | None]:
         """The subject with each identifier (``way``: uscc, or ric — the RIC's blind index), or None."""
@@ -213,8 +246,18 @@ class StandingIndex:
                 self.by_ric[ric] = sid
 
 
-_indexes: dict[URL, StandingIndex] = {}
-_lock = threading.Lock()
+_indexes: dict[str, StandingIndex] = {}
+_names: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def _database(engine: Engine) -> str:
+    """Which database the engine reads (its engines share an index): the URL as text, kept per engine —
+    hashing a ``URL`` renders it again each time (~40 µs, on every check)."""
+    name = _names.get(engine)
+    if name is None:
+        name = _names[engine] = engine.url.render_as_string(hide_password=True)
+    return name
+_lock = threading.RLock()
 
 
 def _is_pg(session: Session) -> bool:
@@ -311,17 +354,31 @@ def build(session: Session, types: frozenset[str]) -> StandingIndex:
     return StandingIndex(types=types, base=base, mark=mark)
 
 
-def _changes(session: Session, index: StandingIndex) -> tuple[set[int], int] | None:
+PG_CHANGES = (
+    "SELECT s.xmin, c.id, c.subject_id, c.txid FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    " AS xmin) AS s LEFT JOIN standing_changes AS c ON c.txid >= %s"
+)
+# one statement: the highest id (first row, no subject) and the subjects changed since the mark
+_SQLITE_CHANGES = (
+    "SELECT coalesce(max(id), 0), NULL FROM standing_changes UNION ALL "
+    "SELECT id, subject_id FROM standing_changes WHERE id > ?"
+)
+
+
+def _changes(session: Session, index: StandingIndex, rows: Sequence[Any] | None) -> tuple[set[int], int] | None:
     """The subjects changed since the index last looked, and the new mark; None when the changes cannot
-    be followed (the table was emptied or re-created)."""
-    if _is_pg(session):
-        rows = session.execute(
-            text(
-                "SELECT s.xmin, c.id, c.subject_id, c.txid FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())"
-                "::text::bigint AS xmin) AS s LEFT JOIN standing_changes AS c ON c.txid >= :mark"
-            ),
-            {"mark": index.mark},
-        ).all()
+    be followed (the table was emptied or re-created). ``rows``: the feed as read from the index's mark
+    already (``checks.aio``); read here on the driver's connection otherwise — this runs before every check,
+    and SQLAlchemy's statement machinery cost several times the query."""
+    pg = _is_pg(session)
+    if rows is None:
+        cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(PG_CHANGES if pg else _SQLITE_CHANGES, (index.mark,))
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+    if pg:
         new_mark = int(rows[0][0])
         if new_mark < index.mark:  # transaction ids went back: another database (a restore)
             return None
@@ -329,37 +386,52 @@ def _changes(session: Session, index: StandingIndex) -> tuple[set[int], int] | N
         # what the next look reads again (transactions at or above the new mark): read now, not again
         index.seen = {cid for _, cid, _s, txid in rows if cid is not None and txid >= new_mark}
         return fresh, new_mark
-    # one statement: the highest id (first row, subject -1) and the subjects changed since the mark
-    rows = session.execute(
-        text(
-            "SELECT coalesce(max(id), 0), -1 FROM standing_changes UNION ALL "
-            "SELECT id, subject_id FROM standing_changes WHERE id > :mark"
-        ),
-        {"mark": index.mark},
-    ).all()
     top = max(int(cid) for cid, _ in rows)
     if top < index.mark:
         return None
-    return {int(sid) for _, sid in rows if sid != -1}, top
+    return {int(sid) for _, sid in rows if sid is not None}, top
 
 
 def index_for(session: Session, types: Collection[str]) -> StandingIndex:
     """This database's standing index, brought up to date: the changes committed since it last looked
     are read again (built first when there is none, or when it cannot be brought up to date)."""
-    url = session.get_bind().engine.url
     wanted = frozenset(types)
+    index = refresh(session, wanted)
+    if index is None:
+        with _lock:  # one build at a time (re-entrant): one built meanwhile by another thread is used
+            index = refresh(session, wanted) or build(session, wanted)
+            _indexes[_database(session.get_bind().engine)] = index
+    return index
+
+
+def existing(engine: Engine) -> StandingIndex | None:
+    """The database's standing index as it is (not brought up to date): its ``mark``, to read the feed from."""
     with _lock:
-        index = _indexes.get(url)
-        if index is None or index.types != wanted or time.monotonic() - index.looked_at > STALE_S:
-            index = _indexes[url] = build(session, wanted)
+        return _indexes.get(_database(engine))
+
+
+def refresh(
+    session: Session, types: frozenset[str] | None = None, *, read: tuple[int, Sequence[Any]] | None = None
+) -> StandingIndex | None:
+    """This database's standing index brought up to date (for these record ``types``; None: whichever it
+    has), or None when it must be built first: there is none, it is for other types, it has not looked
+    for ``STALE_S``, the changes cannot be followed or are more than ``REBUILD_AT``. ``read``: (mark, rows)
+    of the feed read already, used when the index is still at that mark (read again otherwise)."""
+    with _lock:
+        index = _indexes.get(_database(session.get_bind().engine))
+    if index is None or (types is not None and index.types != types):
+        return None
     with index.lock:
-        changed = _changes(session, index)
+        if time.monotonic() - index.looked_at > STALE_S:
+            return None
+        changed = _changes(session, index, read[1] if read is not None and read[0] == index.mark else None)
         if changed is None or len(index.overlay) + len(changed[0]) > REBUILD_AT:
-            with _lock:
-                index = _indexes[url] = build(session, wanted)
-            return index
+            return None
         ids, index.mark = changed
-        index._apply(session, ids)
+        topics = {sid for sid in ids if sid < 0}
+        for topic in topics:
+            index.versions[topic] = next(_versions)
+        index._apply(session, ids - topics)
         index.looked_at = time.monotonic()
     return index
 
