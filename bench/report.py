@@ -370,7 +370,7 @@ def _cells(line: str) -> list[str]:
     return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
-def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows: dict[str | None, str],
+def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows: dict[str, str],
                    ran: set[str]) -> list[str]:
     """A run on fewer engines than the report it updates: the summary keeps every engine's column,
     the engines this run did not measure with their earlier figures."""
@@ -391,7 +391,8 @@ def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows:
             continue
         cells = _cells(line)
         fresh = dict(zip(new_engines, cells[2:], strict=False))
-        earlier = dict(zip(old_engines, _cells(old_rows[key])[2:], strict=False)) if old_rows.get(key) else {}
+        old = old_rows.get(cells[0])  # by the row's own label: a benchmark can have several rows
+        earlier = dict(zip(old_engines, _cells(old)[2:], strict=False)) if old else {}
         row = []
         for engine in old_engines:
             if key in ("credit", "evaluation") and fresh:  # engine-independent: one figure in every column
@@ -411,7 +412,7 @@ def merge(previous: str, new: str, *, ran: set[str]) -> str:
     when = re.search(r"^Run (.+?) \(UTC\)", previous, re.M)
     note = f"{KEPT_MARK} ({when.group(1) if when else 'date unknown'} UTC): this run did not measure it."
     old_header = next((ln for ln in previous.splitlines() if ln.startswith("| Benchmark |")), "")
-    old_rows = {_key(ln, SUMMARY_KEYS): ln for ln in previous.splitlines() if ln.startswith("| ")}
+    old_rows = {_cells(ln)[0]: ln for ln in previous.splitlines() if ln.startswith("| ")}
     kept: list[str] = []
     out: list[str] = []
     for heading, lines in _sections(new):
@@ -432,19 +433,22 @@ def merge(previous: str, new: str, *, ran: set[str]) -> str:
         last_row = -1
         for line in lines:
             row_key = _key(line, SUMMARY_KEYS) if line.startswith("| ") else None
-            if row_key and row_key not in ran and same_engines and old_rows.get(row_key):
-                line = old_rows[row_key]
+            label = _cells(line)[0] if row_key else ""
+            if row_key and row_key not in ran and same_engines and old_rows.get(label):
+                line = old_rows[label]
                 kept.append(row_key)
             if row_key:
-                seen.add(row_key)
+                seen.add(label)
             out.append(line)
             if line.startswith("| "):
                 last_row = len(out)
         # rows of benchmarks this run left out altogether (not even "not run") come back as they were
-        missing = [k for k in old_rows if k and k not in ran and k not in seen and same_engines]
+        missing = [label for label, ln in old_rows.items() if same_engines and label not in seen
+                   and (k := _key(ln, SUMMARY_KEYS)) and k not in ran]  # fmt: skip
         if heading == "## Results" and missing and last_row >= 0:
-            out[last_row:last_row] = [old_rows[k] for k in missing]
-            kept += missing
+            out[last_row:last_row] = [old_rows[label] for label in missing]
+            kept += [k for label in missing if (k := _key(old_rows[label], SUMMARY_KEYS))]
+        kept = list(dict.fromkeys(kept))
         if heading == "## Results" and kept:
             out += [f"{KEPT_MARK}: the rows {', '.join(kept)} (this run measured {', '.join(sorted(ran))} "
                     "only); their sections below say when.", ""]
