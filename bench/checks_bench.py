@@ -3,8 +3,10 @@
 Set-up (not measured): every subject gets its grade (``chengxin evaluate``, when fewer than nine in ten
 have one); 100,000 subjects drawn with a fixed seed are put on lists — 70 % black, 20 % watch, 10 % red —
 as published entries written straight into ``list_entries`` (the listing procedure is tested elsewhere;
-here only the rows matter); a platform organisation gets a token with ``checks:run``. Then, on a fresh
-server each:
+here only the rows matter); a platform organisation gets a token with ``checks:run``; the tables a check
+reads or writes (subjects, grades, list entries, tokens, catalog, change feed, check and audit logs) are read
+into the cache with their indexes, as a running server has them (``pg_prewarm``; the SQLite file read
+through). Then, on a fresh server each:
 
 - ``batch``: requests of 10,000 subjects each (≈ 80 % USCC, 15 % RIC, 5 % valid but unknown codes, with
   the listed subjects at their share of the population, about 10 %), sent one at a time; the figure is

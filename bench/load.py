@@ -55,10 +55,14 @@ def maintain(target: Target) -> float:
 
 
 SUBJECT_TABLES = ("subjects", "subject_roles")
+# what a check reads or writes besides the subjects: a running server's are in memory (the audit log's
+# unique hash index takes a random page per entry — read from disk after other work evicted it)
+CHECK_TABLES = ("subjects", "evaluations", "list_entries", "api_tokens", "catalog_versions", "standing_changes",
+                "checks", "audit_entries")
 
 
-def warm_cache(target: Target) -> float:
-    """Read the subjects' table and indexes once, so the HTTP benchmarks measure a running server
+def warm_cache(target: Target, tables: tuple[str, ...] = SUBJECT_TABLES) -> float:
+    """Read ``tables`` (default: the subjects') and their indexes once, so the HTTP benchmarks measure a running server
     (whose working set is in memory), not the first reads of pages the load or other benchmarks
     pushed out of the cache: PostgreSQL ``pg_prewarm`` (production keeps it with autoprewarm, see
     docs/operations.md), SQLite the database file through the OS cache. Returns the seconds it took."""
@@ -73,7 +77,7 @@ def warm_cache(target: Target) -> float:
             conn.execute("""SELECT pg_prewarm(c.oid) FROM pg_class c
                             WHERE c.oid = ANY(%(t)s::regclass[])
                                OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = ANY(%(t)s::regclass[]))""",
-                         {"t": list(SUBJECT_TABLES)})
+                         {"t": list(tables)})
     else:
         with Path(str(url.database)).open("rb") as fh:
             while fh.read(1 << 22):

@@ -26,7 +26,7 @@ from http_load import (
     run_open_loop,
     service_time,
 )
-from load import LoadResult, load, maintain, warm_cache
+from load import CHECK_TABLES, LoadResult, load, maintain, warm_cache
 from market_import import MarketRun
 from records_import import RecordsRun
 
@@ -253,6 +253,7 @@ def run_engine(engine: str, plan: Plan, only: set[str]) -> EngineResult:
         judge_file(res)
         log(f"{engine}: file {res.verdicts['file']} {res.file.latency()}")
     if "checks" in only:
+        log(f"{engine}: the checks' tables and indexes read into the cache in {warm_cache(target, CHECK_TABLES):.1f} s")
         res.loadavg["checks"] = loadavg()
         res.checks = checks_bench.run(target, plan.data, batches=plan.checks_batches,
                                       single_requests=plan.checks_single, names_requests=plan.checks_names)
