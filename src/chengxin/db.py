@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, DateTime, Engine, MetaData, String, Table, create_engine, event
+from sqlalchemy import JSON, Connection, DateTime, Engine, MetaData, String, Table, create_engine, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -396,8 +396,6 @@ def driver_values(
 def pg_insert_sql(table: Table, cols: Sequence[str], rows: int) -> str:
     """PostgreSQL: one INSERT of ``rows`` rows of ``cols`` for the driver (``%s`` placeholders, JSON columns
     cast from the JSON text ``driver_values`` gives them)."""
-    from sqlalchemy import JSON
-
     row = "(" + ", ".join("%s::json" if isinstance(table.c[c].type, JSON) else "%s" for c in cols) + ")"
     return f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES " + ", ".join([row] * rows)
 
@@ -418,16 +416,21 @@ def bulk_insert(session: Session | Connection, table: Table, rows: list[dict[str
         sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         raw.cursor().executemany(sql, data)
         return
-    if dialect.name != "postgresql" or len(rows) < COPY_FROM:
-        conn.execute(table.insert(), rows)  # on PostgreSQL one multi-row INSERT: one round trip, COPY's three
+    if dialect.name != "postgresql":
+        conn.execute(table.insert(), rows)
         return
-    from sqlalchemy import JSON
-
     json_cols = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
-        for row in rows:
-            full = {**defaults, **row}
-            copy.write_row([json_dumps(full[c]) if c in json_cols and full[c] is not None else full[c] for c in cols])
+    pg_rows = (
+        [json_dumps(full[c]) if c in json_cols and full[c] is not None else full[c] for c in cols]
+        for full in ({**defaults, **row} for row in rows)
+    )
+    with raw.cursor() as cur:
+        if len(rows) < COPY_FROM:  # one multi-row INSERT: one round trip where COPY takes three
+            cur.execute(pg_insert_sql(table, cols, len(rows)), [v for row in pg_rows for v in row])
+            return
+        with cur.copy(f"COPY {table.name} ({', '.join(cols)}) FROM STDIN") as copy:
+            for values in pg_rows:
+                copy.write_row(values)
 
 
 def maintain(db: Database) -> list[str]:
