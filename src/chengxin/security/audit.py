@@ -200,7 +200,11 @@ def verify_chain(
 def head(session: Session) -> tuple[int, str]:
     """The last entry's seq and hash (0 and the genesis hash for an empty log)."""
     # as the driver's SQL: written before every audit entry, and the ORM's select costs ~10 times the query
-    row = session.connection().exec_driver_sql(HEAD).first()
+    return head_of(session.connection().exec_driver_sql(HEAD).first())
+
+
+def head_of(row: Sequence[Any] | None) -> tuple[int, str]:
+    """(seq, hash) of the row ``HEAD`` returned (0 and the genesis hash for an empty log)."""
     return (int(row[0]), str(row[1])) if row else (0, GENESIS)
 
 

@@ -8,7 +8,7 @@ pages use a session cookie, and unsafe requests made with the cookie need the CS
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,11 +61,16 @@ def _resolve(request: Request) -> Actor:
             actor = accounts.actor_for_session(s, cookie)
         if actor is None:
             actor = ANONYMOUS
-    purpose = clean_purpose(request.headers.get("x-purpose") or request.query_params.get("purpose"))
-    rid = request.headers.get("x-request-id") or uuid.uuid4().hex[:16]
-    actor = replace(actor or ANONYMOUS, purpose=purpose or None, request_id=rid)
+    actor = as_requested(actor or ANONYMOUS, request.headers, request.query_params)
     request.state.actor = actor
     return actor
+
+
+def as_requested(actor: Actor, headers: Mapping[str, str], query: Mapping[str, str]) -> Actor:
+    """The actor with the request's stated purpose (``X-Purpose`` or ``?purpose=``) and id (``X-Request-Id``,
+    else a new one), as the audit log records them."""
+    purpose = clean_purpose(headers.get("x-purpose") or query.get("purpose"))
+    return replace(actor, purpose=purpose, request_id=headers.get("x-request-id") or uuid.uuid4().hex[:16])
 
 
 def clean_purpose(raw: str | None) -> str | None:

@@ -222,7 +222,12 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
 
 def actor_for_token(session: Session, secret: str) -> Actor | None:
     grant = token_grant(session, secret)
-    return grant[0] if grant is not None and (grant[1] is None or grant[1] >= utcnow()) else None
+    return unexpired(*grant) if grant is not None else None
+
+
+def unexpired(actor: Actor, expires_at: datetime | None) -> Actor | None:
+    """The actor of a token granted until ``expires_at`` (None: never), or None once it has expired."""
+    return actor if expires_at is None or expires_at >= utcnow() else None
 
 
 def token_grant(session: Session, secret: str) -> tuple[Actor, datetime | None] | None:

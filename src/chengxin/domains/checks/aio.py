@@ -86,9 +86,10 @@ class AsyncPostgres:
                 await conn.execute(audit.PG_LOCK)
                 head = await conn.execute(audit.HEAD)
                 inserted = await conn.execute(*checklog.pg_insert_checks(self.dialect, batch, now))
-            checklog.checked_ids(batch, await inserted.fetchall())
+            ids = checklog.checked_ids(batch, await inserted.fetchall())
+            top = await head.fetchone()
             async with conn.pipeline():
-                await conn.execute(*checklog.pg_insert_entries(self.dialect, batch, await head.fetchone(), now))
+                await conn.execute(*checklog.pg_insert_entries(self.dialect, batch, ids, top, now))
                 await conn.commit()
         except BaseException:
             if not conn.closed:

@@ -18,7 +18,7 @@ import polars as pl
 
 from chengxin.db import EncodedJSON
 from chengxin.domains.checks import rules
-from chengxin.domains.checks.standing import REACHES_RELATED, StandingIndex
+from chengxin.domains.checks.standing import StandingIndex
 from chengxin.domains.subjects.names import mask_ric, shown_name
 
 COLUMNAR_FROM = 200  # identifiers in a check
@@ -181,7 +181,7 @@ def _standings(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[.
 def _related(index: StandingIndex, base: pl.DataFrame, standing_of: Callable[..., Any]) -> pl.DataFrame:
     """The legal representative of each listed (black, watch) legal person with the measures reaching them,
     as JSON."""
-    reaching = [c for c, (lists, _) in enumerate(index.base.codes) if lists & REACHES_RELATED]
+    reaching = [c for c, (lists, _) in enumerate(index.base.codes) if lists & rules.REACHES_RELATED]
     them = base.filter(
         pl.col("kind") == "legal", pl.col("legal_representative").is_not_null(), pl.col("standing").is_in(reaching)
     )

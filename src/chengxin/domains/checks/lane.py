@@ -20,22 +20,20 @@ to the log's writer thread.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs
 
 import psycopg
 from pydantic import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from starlette.datastructures import Headers as StarletteHeaders
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from chengxin.db import utcnow
-from chengxin.domains.accounts.service import token_grant
+from chengxin.domains.accounts.service import token_grant, unexpired
 from chengxin.domains.catalog.rules import RecordType
 from chengxin.domains.catalog.service import active_catalog
 from chengxin.domains.checks import log as checklog
@@ -44,13 +42,14 @@ from chengxin.domains.checks.aio import AsyncPostgres
 from chengxin.domains.checks.schemas import CheckIn
 from chengxin.errors import DomainError
 from chengxin.security.actor import Actor
-from chengxin.security.http import AppState, clean_purpose
+from chengxin.security.http import AppState, as_requested
 from chengxin.security.passwords import hash_secret
 from chengxin.security.permissions import Permission
 
 PATH = "/api/v1/checks"
 LANE_ITEMS = 50  # more: the route (a large check is worked out in the thread pool, off the event loop)
 MAX_BODY = 64 * 1024
+MAX_TOKENS_HELD = 10_000
 Scope = dict[str, Any]
 ErrorResponse = Callable[[Request, DomainError], Response]
 
@@ -70,11 +69,10 @@ class _Known:
             if grant is None:
                 self.tokens.pop(key, None)
                 return None
-            if len(self.tokens) > 10_000:  # tokens are few; a flood of distinct ones is not kept
+            if len(self.tokens) > MAX_TOKENS_HELD:  # tokens are few; a flood of distinct ones is not kept
                 self.tokens.clear()
             held = self.tokens[key] = (version, *grant)
-        _, actor, expires_at = held
-        return actor if expires_at is None or expires_at >= utcnow() else None
+        return unexpired(held[1], held[2])
 
     def types(self, session: Session, index: standing.StandingIndex) -> Mapping[str, RecordType]:
         version = index.versions[standing.CATALOG]
@@ -203,20 +201,11 @@ class CheckLane:
         catalog = service.current_catalog(session, record_types)  # the measures file: by its mtime
         if index.types != catalog.record_types:
             return None
-        actor = _as_requested(actor, scope, headers)
+        actor = as_requested(actor, StarletteHeaders(scope=scope), QueryParams(scope["query_string"]))
         known = (record_types, catalog, index)
         return service.answer(
             session, actor, scenario=data.scenario, items=data.subjects, cipher=st.cipher, known=known
         )
-
-
-def _as_requested(actor: Actor, scope: Scope, headers: dict[bytes, bytes]) -> Actor:
-    """The actor with the request's purpose and id, as ``security.http`` records them."""
-    raw = headers.get(b"x-purpose", b"").decode("latin-1")
-    if not raw and b"purpose" in scope.get("query_string", b""):
-        raw = (parse_qs(scope["query_string"].decode("latin-1")).get("purpose") or [""])[-1]  # the last, as Starlette
-    rid = headers.get(b"x-request-id", b"").decode("latin-1") or uuid.uuid4().hex[:16]
-    return replace(actor, purpose=clean_purpose(raw), request_id=rid)
 
 
 async def _body(receive: Any) -> tuple[bytes | None, list[dict[str, Any]]]:

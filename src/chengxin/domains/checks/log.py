@@ -133,16 +133,16 @@ def commit(db: Database, batch: list[Entry]) -> None:
                 raw.execute(audit.PG_LOCK)
                 head = raw.execute(audit.HEAD)
                 inserted = raw.execute(*pg_insert_checks(conn.dialect, batch, now))
-            checked_ids(batch, inserted.fetchall())
+            ids = checked_ids(batch, inserted.fetchall())
             with raw.pipeline():
-                raw.execute(*pg_insert_entries(conn.dialect, batch, head.fetchone(), now))
+                raw.execute(*pg_insert_entries(conn.dialect, batch, ids, head.fetchone(), now))
                 raw.commit()  # in the same round trip (the unit's own commit then finds nothing to do)
             return
         cursor = raw.cursor()
         top = cursor.execute(audit.HEAD).fetchone()
         values = driver_values(conn.dialect, table_of(Check), _COLUMNS, _rows(batch, now))
-        checked_ids(batch, [cursor.execute(_SQLITE_INSERT, row).fetchone() for row in values])
-        bulk_insert(conn, table_of(audit.AuditEntry), _chained(batch, top, now))
+        ids = checked_ids(batch, [cursor.execute(_SQLITE_INSERT, row).fetchone() for row in values])
+        bulk_insert(conn, table_of(audit.AuditEntry), _chained(batch, ids, top, now))
 
 
 def _rows(batch: list[Entry], now: datetime) -> list[dict[str, Any]]:
@@ -158,10 +158,10 @@ def checked_ids(batch: list[Entry], returned: Iterable[Sequence[Any]]) -> list[i
     return ids
 
 
-def _chained(batch: list[Entry], top: Sequence[Any] | None, now: datetime) -> list[dict[str, Any]]:
-    """The batch's audit rows after the chain's head ``top`` (seq, hash; None: an empty chain)."""
-    seq, prev = (int(top[0]), str(top[1])) if top else (0, audit.GENESIS)
-    return audit.chained(seq, prev, [(e.actor, e.event(e.check_id or 0)) for e in batch], now)
+def _chained(batch: list[Entry], ids: list[int], top: Sequence[Any] | None, now: datetime) -> list[dict[str, Any]]:
+    """The batch's audit rows after the chain's head ``top`` (the row ``audit.HEAD`` returned)."""
+    seq, prev = audit.head_of(top)
+    return audit.chained(seq, prev, [(e.actor, e.event(cid)) for e, cid in zip(batch, ids, strict=True)], now)
 
 
 def pg_insert_checks(dialect: Dialect, batch: list[Entry], now: datetime) -> tuple[str, list[Any]]:
@@ -171,10 +171,10 @@ def pg_insert_checks(dialect: Dialect, batch: list[Entry], now: datetime) -> tup
 
 
 def pg_insert_entries(
-    dialect: Dialect, batch: list[Entry], top: Sequence[Any] | None, now: datetime
+    dialect: Dialect, batch: list[Entry], ids: list[int], top: Sequence[Any] | None, now: datetime
 ) -> tuple[str, list[Any]]:
     """PostgreSQL: (SQL, parameters) appending the batch's audit entries after the chain's head ``top``."""
-    rows, table = _chained(batch, top, now), table_of(audit.AuditEntry)
+    rows, table = _chained(batch, ids, top, now), table_of(audit.AuditEntry)
     cols = list(rows[0])
     return pg_insert_sql(table, cols, len(rows)), [v for r in driver_values(dialect, table, cols, rows) for v in r]
 

@@ -21,6 +21,9 @@ from chengxin.errors import ProblemsFound
 DEFAULTS = Path(__file__).with_name("measures.toml")
 _DEFAULTS = str(DEFAULTS)
 ACTIONS = ("block", "restrict", "warn", "reward")  # strongest first
+# the lists whose listing makes an enterprise's legal representative a related person, reached by the
+# measures the catalog marks ``reaches_related``
+REACHES_RELATED = frozenset({"black", "watch"})
 KINDS = ("punishment", "reward")
 LIST_ZH = {"black": "严重失信主体名单", "watch": "重点关注名单", "red": "守信激励名单"}
 MAX_BATCH = 10_000

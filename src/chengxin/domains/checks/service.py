@@ -50,8 +50,8 @@ def current_catalog(session: Session, types: Iterable[str] | None = None) -> rul
         ) from exc
 
 
-_USCC_SHAPE = re.compile(r"[0-9A-Z]{18}")
-_RIC_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_USCC_SHAPE = re.compile(assemble.USCC_SHAPE)  # canonical shapes: the same as the column-wise path's
+_RIC_SHAPE = re.compile(assemble.RIC_SHAPE)
 Wanted = tuple[str, str, str] | dict[str, str]  # (way, key, the identifier as given) or an error
 
 
@@ -161,7 +161,7 @@ def _found_result(
     """(result, log outcome, measures returned) of a matched subject."""
     st = measures(f.lists, f.grade, f.records, False)
     related = []
-    if f.kind == "legal" and f.legal_representative and f.lists & standing.REACHES_RELATED:
+    if f.kind == "legal" and f.legal_representative and f.lists & rules.REACHES_RELATED:
         hits = rules.as_related(measures(f.lists, None, f.records, True).hits, f.name)
         related = [{"name": f.legal_representative, "role": "法定代表人", "measures": [h.as_dict() for h in hits]}]
     result = {

@@ -57,7 +57,6 @@ STALE_S = 86_400.0  # a process that has not looked for a day builds again (chan
 REBUILD_AT = 50_000  # changed subjects held in the overlay before the base is built again
 _ROW_BY_ROW = 40
 TOKENS, CATALOG = -1, -2  # the "subject" of a change to the API tokens / the information catalog (migration 0017)
-REACHES_RELATED = frozenset({"black", "watch"})  # the lists whose measures reach a legal representative
 _COLUMNS = ("id", "kind", "name", "uscc", "legal_representative", "grade")
 
 
@@ -135,12 +134,7 @@ class _Keys:
         hit = (self.keys[at] == probe) & (probe != b"")
         out = np.where(hit, self.rows[at], -1).astype(np.int64)
         for n in np.flatnonzero(~hit & (probe != b"") & (self.hashes[at] == hashes)).tolist():  # shared hash: next ones
-            k = int(at[n]) + 1
-            while k < len(self.keys) and self.hashes[k] == hashes[n]:
-                if self.keys[k] == probe[n]:
-                    out[n] = self.rows[k]
-                    break
-                k += 1
+            out[n] = self._scan(int(at[n]) + 1, int(hashes[n]), bytes(probe[n]))
         return out
 
     def _one(self, wanted: str) -> int:
@@ -148,7 +142,10 @@ class _Keys:
             return -1
         key = wanted.encode()
         h = _hash_one(key, self.width)
-        k = int(np.searchsorted(self.hashes, np.uint64(h)))
+        return self._scan(int(np.searchsorted(self.hashes, np.uint64(h))), h, key)
+
+    def _scan(self, k: int, h: int, key: bytes) -> int:
+        """The frame row of ``key`` among the keys from position ``k`` on that share its hash ``h``; -1 if none."""
         while k < len(self.keys) and int(self.hashes[k]) == h:
             if self.keys[k] == key:
                 return int(self.rows[k])
@@ -257,6 +254,8 @@ def _database(engine: Engine) -> str:
     if name is None:
         name = _names[engine] = engine.url.render_as_string(hide_password=True)
     return name
+
+
 _lock = threading.RLock()
 
 
