@@ -1,0 +1,86 @@
+"""Per-order facts the brushing and malicious-review detectors share, written once on Narwhals.
+
+``order_facts`` gives one row per order with its parties, item, amount, status, times as epoch seconds
+(UTC), the buyer account's age when it ordered, and the buyer's initial rating of the seller (score,
+store ratings, text, how long after the deal it came). ``link_groups`` clusters accounts that share a
+device, IP, address, phone or payment account.
+"""
+
+from __future__ import annotations
+
+import narwhals.stable.v2 as nw
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
+from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
+
+from chengxin.analytics.detect.dataset import Dataset
+
+DAY = 86_400
+
+
+def _epoch(name: str) -> nw.Expr:
+    return nw.col(name).dt.timestamp("ms") // 1000
+
+
+def order_facts(data: Dataset) -> pl.DataFrame:
+    orders = data.table("orders").select(
+        "order_id", "buyer_account_id", "seller_account_id", "item_id", "quantity", "amount_fen", "status",
+        "waybill_no",
+        _epoch("created_at").alias("created_s"), _epoch("paid_at").alias("paid_s"),
+        _epoch("shipped_at").alias("shipped_s"), _epoch("signed_at").alias("signed_s"),
+    )  # fmt: skip
+    accounts = data.table("accounts").select(
+        nw.col("account_id").alias("buyer_account_id"), _epoch("created_at").alias("buyer_created_s")
+    )
+    ratings = (
+        data.table("ratings")
+        .filter((nw.col("direction") == "buyer_to_seller") & (nw.col("kind") == "initial"))
+        .select(
+            "order_id",
+            "score",
+            "dsr_description",
+            "dsr_service",
+            "dsr_logistics",
+            "text",
+            _epoch("created_at").alias("rated_s"),
+        )  # fmt: skip
+        .unique(["order_id"], keep="any")
+    )
+    deal = nw.coalesce(nw.col("signed_s"), nw.col("paid_s"), nw.col("created_s"))
+    facts = (
+        orders.join(accounts, on="buyer_account_id", how="left")
+        .join(ratings, on="order_id", how="left")
+        .with_columns(
+            ((nw.col("created_s") - nw.col("buyer_created_s")) / DAY).alias("buyer_age_days"),
+            ((nw.col("rated_s") - deal) / 3600).alias("rating_delay_h"),
+            ((nw.col("dsr_description") == 5) & (nw.col("dsr_service") == 5) & (nw.col("dsr_logistics") == 5))
+            .fill_null(False)
+            .alias("dsr_top"),
+        )
+    )
+    return data.collect(facts)
+
+
+def link_groups(data: Dataset, accounts: pl.Series | None = None, *, max_share: int = 12) -> pl.DataFrame:
+    """``account_id, group`` for accounts joined by a shared link value (device, ip, address, phone,
+    payment) used by 2..``max_share`` accounts — a value shared by more (a public or carrier-grade IP, a
+    parcel locker address) links nobody. ``accounts`` limits the accounts considered."""
+    links = data.table("account_links").select("account_id", "link_type", "value").unique()
+    if accounts is not None:
+        links = links.filter(nw.col("account_id").is_in(accounts.to_list()))
+    shared = (
+        links.with_columns(nw.len().over("link_type", "value").alias("n"))
+        .filter((nw.col("n") >= 2) & (nw.col("n") <= max_share))
+        .select("account_id", "link_type", "value")
+    )
+    pairs = data.collect(shared)
+    if pairs.height == 0:
+        return pl.DataFrame(schema={"account_id": pl.String, "group": pl.Int64})
+    ids = pairs.get_column("account_id").unique().sort()
+    idx = ids.search_sorted(pairs.get_column("account_id")).to_numpy()
+    key = pairs.select(pl.struct("link_type", "value").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
+    n, k = len(ids), int(key.max()) + 1
+    incidence = coo_matrix((np.ones(len(idx)), (idx, n + key)), shape=(n + k, n + k))
+    _, labels = connected_components(incidence, directed=False)
+    return pl.DataFrame({"account_id": ids, "group": np.asarray(labels[:n], dtype=np.int64)})
