@@ -8,6 +8,7 @@ from chengxin.domains.calendar.models import CalendarDay, CalendarYear
 from chengxin.domains.catalog.models import CatalogVersion
 from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
+from chengxin.domains.detection.models import DetectionRun, Finding, ReviewCase
 from chengxin.domains.evaluation.models import Evaluation, EvaluationState, GradeChange
 from chengxin.domains.inspections.models import InspectionPlan, InspectionTask, Inspector, InspectorConflict
 from chengxin.domains.lists.models import ConsumerWarning, EscalationTask, ListEntry, Rectification
@@ -50,9 +51,11 @@ __all__ = [
     "Complaint",
     "CreditPoints",
     "CreditRecord",
+    "DetectionRun",
     "EscalationTask",
     "Evaluation",
     "EvaluationState",
+    "Finding",
     "GradeChange",
     "IdentityVerification",
     "InspectionPlan",
@@ -78,6 +81,7 @@ __all__ = [
     "Rectification",
     "RegistryEntry",
     "RepairApplication",
+    "ReviewCase",
     "Subject",
     "SubjectRole",
     "TrackingEvent",

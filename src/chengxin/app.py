@@ -33,6 +33,8 @@ from chengxin.domains.checks.pages import pages as check_pages
 from chengxin.domains.checks.router import router as checks_router
 from chengxin.domains.commitments.pages import pages as commitment_pages
 from chengxin.domains.commitments.router import router as commitments_router
+from chengxin.domains.detection.pages import pages as detection_pages
+from chengxin.domains.detection.router import router as detection_router
 from chengxin.domains.evaluation.pages import pages as evaluation_pages
 from chengxin.domains.evaluation.router import router as evaluation_router
 from chengxin.domains.inspections.pages import pages as inspection_pages
@@ -171,10 +173,12 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
     routers += [evaluation_router, inspections_router, assessments_router, lists_router, checks_router]
+    routers += [detection_router]
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
     routers += [evaluation_pages, inspection_pages, assessment_pages, list_pages, check_pages]
+    routers += [detection_pages]
     for r in routers:
         app.include_router(r)
 

@@ -8,10 +8,13 @@ from chengxin.cli import accounts, audit, db, demo, records, subjects
 from chengxin.cli import assessments as assessments_cli
 from chengxin.cli import catalog as catalog_cli
 from chengxin.cli import deadlines as deadlines_cli
+from chengxin.cli import detect as detect_cli
 from chengxin.cli import evaluation as evaluation_cli
+from chengxin.cli import findings as findings_cli
 from chengxin.cli import inspections as inspections_cli
 from chengxin.cli import jobs as jobs_cli
 from chengxin.cli import market as market_cli
+from chengxin.cli import simulate as simulate_cli
 
 app = typer.Typer(
     help="Chengxin 诚信 — credit-information platform.", no_args_is_help=True, pretty_exceptions_enable=False
@@ -31,6 +34,9 @@ app.add_typer(market_cli.ratings_app, name="ratings")
 app.add_typer(evaluation_cli.app, name="evaluate")
 app.add_typer(inspections_cli.app, name="inspections")
 app.add_typer(assessments_cli.app, name="assessments")
+app.add_typer(simulate_cli.app, name="simulate")
+app.add_typer(findings_cli.app, name="findings")
+app.add_typer(detect_cli.app, name="detect")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

@@ -62,6 +62,9 @@ class Permission(StrEnum):
     warnings_push = "warnings:push"  # push and lift consumer warnings (消费警示) about one's own serious listings
     lists_review = "lists:review"  # propose, review, notify and publish listings; decide objections to them
     assessments_run = "assessments:run"  # compute, review and publish the platform and logistics assessments
+    detection_load = "detection:load"  # load detection findings into the review queue (监测线索)
+    detection_read = "detection:read"  # the review queue: cases, their findings and evidence graphs
+    detection_review = "detection:review"  # confirm (credit records follow) or dismiss review cases
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -121,6 +124,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.warnings_push,
             P.checks_run,
             P.checks_stats,
+            P.detection_read,
+            P.detection_review,
             P.commitments_record,
             P.commitments_breach,
             P.objections_read,
@@ -141,6 +146,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.attachments_read,
             P.evaluations_read,
             P.checks_stats,
+            P.detection_read,
             P.audit_read,
             P.audit_verify,
             P.ops_metrics,
