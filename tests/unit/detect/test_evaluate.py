@@ -9,8 +9,8 @@ from chengxin.analytics.detect import evaluate, findings
 
 def test_scores_per_detector_and_entity_type() -> None:
     labels = pl.DataFrame(
-        {"detector": ["brushing"] * 4 + ["empty_parcel"], "entity_type": ["seller", "seller", "order", "order", "waybill"],
-         "entity_id": ["S1", "S2", "O1", "O2", "W1"]}
+        {"detector": ["brushing"] * 4 + ["empty_parcel"],
+         "entity_type": ["seller", "seller", "order", "order", "waybill"], "entity_id": ["S1", "S2", "O1", "O2", "W1"]}
     )  # fmt: skip
     found = pl.DataFrame(
         {"detector": ["brushing"] * 4, "entity_type": ["seller", "seller", "order", "order"],

@@ -6,22 +6,26 @@ the rating; the accounts share devices, IPs and payment accounts, and one pool s
 same brushers turn up at several of them. A seller may also brush alone with accounts of its own. Brushers
 camouflage: they buy honestly from popular shops too, and a brushing shop sells honestly as well.
 
-Steps (relational work on Narwhals in ``features``; the graph in Polars/numpy):
+Steps (relational work on Narwhals in ``features``; the rest in Polars/numpy):
 
 1. **Order signals** (``order_signals``): served by an empty parcel (the ``empty_parcel`` detector's
    orders), buyer linked to the seller's own account (shared device, phone, payment …), rated good with
-   full store ratings sooner than nine in ten good ratings of the dataset, refunded after a good rating,
-   placed by an account days old. The first four are *strong*: a brushing order rarely lacks all of them
-   while an honest one rarely has any; a new account alone is weak (new shoppers and review campaigns
-   have them too).
-2. **Sellers**: the count of strong orders against the dataset's own rate (a binomial z-score, so a big
-   honest shop with a few odd orders is not flagged and a small one needs several), and corroboration:
-   brushers shared with other suspect sellers (the studio's pool: the buyer×seller graph restricted to
-   suspect edges, FRAUDAR-weighted peeling in ``peeling`` finds the blocks) or accounts linked to the
-   seller itself.
-3. **Accounts and orders**: at a flagged seller, the accounts whose orders carry a signal, that brush for
-   another flagged seller of the same block, or that share links with such accounts, are the brushers;
-   their orders with that seller are the fake orders (their purchases elsewhere are not).
+   full store ratings sooner than nine in ten good ratings of the dataset, refunded after a good rating.
+   These are *strong*: a brushing order often has one, an honest one rarely. A new account is weak alone.
+2. **Sellers** (``_sellers``, ``_flag``): the chance ``p`` of the seller's count of strong orders if its
+   orders were like the dataset's (binomial tail). Flagged when ``p`` is below ``alpha`` / sellers
+   (Bonferroni), or small and corroborated: brushers shared with another suspect seller (the studio's
+   pool) or accounts linked to the seller itself.
+3. **Fake orders** (``_fake_orders``): a latent two-class model (``latent``, EM) over the orders of the
+   flagged sellers, with the signals above plus the buyer's strong orders at other flagged sellers, links
+   to other brushers, another strong order on the same buyer–seller pair and the seller's target items
+   (刷单款); the honest class's rates are measured on the other sellers' orders. An order is fake when its
+   posterior is at least ½; its account is a brusher.
+4. **The pool's other customers** (``_via_brushers``): a seller whose orders from those brushers look fake
+   (full store ratings, quick rating, empty parcel, new account) far more often than chance allows is
+   flagged too, and step 3 runs again.
+5. **Rings** (``_blocks``): the flagged sellers' brusher×seller edges peeled into dense blocks
+   (``peeling.blocks``, FRAUDAR-weighted), every block reported, densest first: the ``group_id``.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom, chi2  # type: ignore[import-untyped]
+from scipy.stats import binom  # type: ignore[import-untyped]
 
 from chengxin.analytics.detect import features, latent
 from chengxin.analytics.detect import findings as fd
@@ -49,9 +53,12 @@ class Settings:
     alpha: float = 0.01  # family-wise error of "this seller's strong orders are no accident" (Bonferroni)
     candidate_p: float = 1e-3  # a seller this unlikely by chance is a suspect…
     min_shared: int = 3  # …and is flagged when it shares this many brushers with another suspect…
-    min_self: int = 2  # …or this many of its buyers are linked to the seller itself
+    min_self: int = 2  # …or this many of its buyers are linked to the seller itself…
+    self_p: float = 0.01  # …and its strong orders this unlikely by chance (accounts of its own: strong already)
     min_strong: int = 3  # never flag a seller on fewer strong orders than this
     fake_posterior: float = 0.5  # an order at a flagged seller is fake when the latent model says so
+    item_min_strong: int = 3  # a target item (刷单款): this many strong orders, at least the seller's own rate
+    min_block_density: float = 0.3  # a ring reported as its own block: FRAUDAR density g(S) at least this
 
 
 SETTINGS = Settings()
@@ -105,10 +112,9 @@ def _sellers(orders: pl.DataFrame) -> pl.DataFrame:
 def _flag(sellers: pl.DataFrame, shared: pl.DataFrame, s: Settings) -> pl.DataFrame:
     sure = s.alpha / max(sellers.height, 1)
     with_shared = sellers.join(shared, on="seller_account_id", how="left").with_columns(pl.col("shared").fill_null(0))
-    corroborated = (pl.col("shared") >= s.min_shared) | (pl.col("self_accounts") >= s.min_self)
-    return with_shared.filter(
-        (pl.col("k") >= s.min_strong) & ((pl.col("p") < sure) | ((pl.col("p") < s.candidate_p) & corroborated))
-    )
+    pool = (pl.col("p") < s.candidate_p) & (pl.col("shared") >= s.min_shared)
+    own = (pl.col("p") < s.self_p) & (pl.col("self_accounts") >= s.min_self)
+    return with_shared.filter((pl.col("k") >= s.min_strong) & ((pl.col("p") < sure) | pool | own))
 
 
 def _shared(orders: pl.DataFrame, suspects: pl.Series) -> pl.DataFrame:
@@ -126,26 +132,35 @@ def _shared(orders: pl.DataFrame, suspects: pl.Series) -> pl.DataFrame:
     return shared.group_by("seller_account_id").agg(pl.col("len").max().alias("shared"))
 
 
-def _blocks(orders: pl.DataFrame, flagged: pl.Series) -> pl.DataFrame:
-    """``seller_account_id, block``: flagged sellers grouped by the dense blocks of their strong edges."""
+def _blocks(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataFrame:
+    """``seller_account_id, block, block_density``: each flagged seller's ring — the dense block of
+    brusher×seller edges (orders with a strong signal) it belongs to. Every block of every component is
+    peeled out in turn (``peeling.blocks``), densest first; a seller in none keeps its component's number."""
     edges = (
         orders.filter(pl.col("strong") & pl.col("seller_account_id").is_in(flagged.implode()))
         .group_by("buyer_account_id", "seller_account_id")
         .len()
     )
+    schema = {"seller_account_id": pl.String, "block": pl.Int64, "block_density": pl.Float64}
     if edges.height == 0:
-        return pl.DataFrame(schema={"seller_account_id": pl.String, "block": pl.Int64})
+        return pl.DataFrame(schema=schema)
     buyers = edges.get_column("buyer_account_id").unique().sort()
     sellers = edges.get_column("seller_account_id").unique().sort()
     rows = buyers.search_sorted(edges.get_column("buyer_account_id")).to_numpy().astype(np.int64)
     cols = sellers.search_sorted(edges.get_column("seller_account_id")).to_numpy().astype(np.int64)
     g = pe.Graph(rows, cols, pe.column_weights(cols, len(sellers)), len(buyers), len(sellers))
-    labels = pe.components(g)
-    first = pl.DataFrame({"seller_account_id": sellers.gather(cols), "block": labels})
-    return first.group_by("seller_account_id").agg(pl.col("block").min())
+    block = np.full(len(sellers), -1, dtype=np.int64)
+    density = np.zeros(len(sellers))
+    for k, b in enumerate(pe.blocks(g, tau=0.0, min_density=s.min_block_density, min_rows=1)):
+        fresh = b.cols[block[b.cols] < 0]
+        block[fresh], density[fresh] = k, b.density
+    component = np.zeros(len(sellers), dtype=np.int64)
+    component[cols] = pe.components(g)  # one component per seller: its edges are connected through it
+    block = np.where(block >= 0, block, len(sellers) + component)
+    return pl.DataFrame({"seller_account_id": sellers, "block": block, "block_density": density}, schema=schema)
 
 
-def _em_frame(orders: pl.DataFrame, flagged: pl.Series) -> pl.DataFrame:
+def _em_frame(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataFrame:
     """The latent model's signals for every order, relative to the flagged sellers."""
     at_flagged = pl.col("seller_account_id").is_in(flagged.implode())
     ring = orders.filter(pl.col("strong") & at_flagged)
@@ -156,9 +171,9 @@ def _em_frame(orders: pl.DataFrame, flagged: pl.Series) -> pl.DataFrame:
         .agg(pl.col("strong").sum().alias("item_k"), pl.len().alias("item_n"))
         .with_columns((pl.col("item_k").sum() / pl.col("item_n").sum()).over("seller_account_id").alias("seller_rate"))
         .with_columns(
-            ((pl.col("item_k") >= 2) & (pl.col("item_k") / pl.col("item_n") >= 2 * pl.col("seller_rate"))).alias(
-                "brushed_item"
-            )
+            (
+                (pl.col("item_k") >= s.item_min_strong) & (pl.col("item_k") / pl.col("item_n") >= pl.col("seller_rate"))
+            ).alias("brushed_item")
         )
         .select("seller_account_id", "item_id", "brushed_item")
     )
@@ -185,7 +200,7 @@ def _em_frame(orders: pl.DataFrame, flagged: pl.Series) -> pl.DataFrame:
 
 def _fake_orders(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataFrame:
     """The orders at flagged sellers with their posterior of being fake (column ``fake_p``)."""
-    frame = _em_frame(orders, flagged)
+    frame = _em_frame(orders, flagged, s)
     honest = frame.filter(~pl.col("at_flagged")).select(EM_SIGNALS).mean()
     theta0 = honest.to_numpy()[0].astype(np.float64) if frame.height else np.zeros(len(EM_SIGNALS))
     at = frame.filter(pl.col("at_flagged"))
@@ -198,35 +213,31 @@ def _fake_orders(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.Da
     return at.with_columns(pl.Series("fake_p", post))
 
 
-def _via_brushers(
-    orders: pl.DataFrame, sellers: pl.DataFrame, flagged: pl.Series, brushers: pl.Series, s: Settings
-) -> pl.Series:
-    """Sellers not yet flagged whose orders come from known brushers far more than chance allows (the
-    pool's other customers, whose own fake orders carry few signals)."""
+def _via_brushers(orders: pl.DataFrame, flagged: pl.Series, brushers: pl.Series, s: Settings) -> pl.Series:
+    """Sellers not yet flagged that get far more fake-looking orders from known brushers than chance allows:
+    the pool's other customers, whose own orders carry fewer of the strong signals. A brusher's order
+    "looks fake" when it has full store ratings, a quick rating, an empty parcel or a new account —
+    brushers' camouflage purchases (rated like anyone's) rarely do."""
     rest = orders.filter(~pl.col("seller_account_id").is_in(flagged.implode())).with_columns(
         pl.col("buyer_account_id").is_in(brushers.implode()).alias("by_brusher")
     )
     if rest.height == 0:
         return pl.Series("seller_account_id", [], pl.String)
-    p0 = min(max(float(rest.get_column("by_brusher").mean() or 0.0), 1e-4), 0.5)  # type: ignore[arg-type]
+    looks = pl.col("by_brusher") & (
+        pl.col("dsr_top") | pl.col("quick_top") | pl.col("empty_parcel") | pl.col("new_account")
+    )
+    p0 = min(max(float(rest.select(looks.mean()).item() or 0.0), 1e-5), 0.5)
     per = rest.group_by("seller_account_id").agg(
         pl.len().alias("n"),
-        pl.col("buyer_account_id").filter(pl.col("by_brusher")).n_unique().alias("k"),
+        looks.sum().alias("k"),
+        pl.col("buyer_account_id").filter(pl.col("by_brusher")).n_unique().alias("brushers"),
         pl.col("strong").sum().alias("strong"),
     )
     k = per.get_column("k").to_numpy().astype(np.int64)
-    p_brushers = binom.sf(k - 1, per.get_column("n").to_numpy().astype(np.int64), p0)
-    per = per.with_columns(pl.Series("p_brushers", p_brushers)).join(
-        sellers.select("seller_account_id", "p"), on="seller_account_id", how="left"
-    )
-    # Fisher's method: the brushers' orders and the strong orders are two independent tests
-    fisher = -2 * (
-        np.log(np.clip(per.get_column("p_brushers").to_numpy(), 1e-300, 1))
-        + np.log(np.clip(per.get_column("p").fill_null(1.0).to_numpy(), 1e-300, 1))
-    )
-    sure = s.alpha / max(sellers.height, 1)
-    chosen = per.with_columns(pl.Series("p_both", chi2.sf(fisher, 4))).filter(
-        (pl.col("p_both") < sure) & (pl.col("k") >= s.min_shared) & (pl.col("strong") >= 1)
+    p = binom.sf(k - 1, per.get_column("n").to_numpy().astype(np.int64), p0)
+    sure = s.alpha / max(orders.get_column("seller_account_id").n_unique(), 1)
+    chosen = per.with_columns(pl.Series("p_brushers", p)).filter(
+        (pl.col("p_brushers") < sure) & (pl.col("brushers") >= s.min_shared) & (pl.col("strong") >= 1)
     )
     return chosen.get_column("seller_account_id")
 
@@ -241,7 +252,7 @@ def detect(data: Dataset, found: dict[str, pl.DataFrame], s: Settings = SETTINGS
     ids = flagged.get_column("seller_account_id")
     scored = _fake_orders(orders, ids, s)
     brushers = scored.filter(pl.col("fake_p") >= s.fake_posterior).get_column("buyer_account_id").unique()
-    extra = _via_brushers(orders, sellers, ids, brushers, s)
+    extra = _via_brushers(orders, ids, brushers, s)
     if extra.len():
         ids = pl.concat([ids, extra])
         flagged = pl.concat(
@@ -255,12 +266,12 @@ def detect(data: Dataset, found: dict[str, pl.DataFrame], s: Settings = SETTINGS
         )
         scored = _fake_orders(orders, ids, s)
     fake = scored.filter(pl.col("fake_p") >= s.fake_posterior)
-    fake = fake.join(_blocks(orders, ids), on="seller_account_id", how="left")
+    fake = fake.join(_blocks(orders, ids, s), on="seller_account_id", how="left")
     return _findings(flagged, fake)
 
 
 def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
-    block_of = fake.group_by("seller_account_id").agg(pl.col("block").first())
+    block_of = fake.group_by("seller_account_id").agg(pl.col("block").first(), pl.col("block_density").first())
     group = pl.concat_str([pl.lit("brushing-"), pl.col("block").cast(pl.String)])
     sellers = flagged.join(block_of, on="seller_account_id", how="left").with_columns(
         pl.col("seller_account_id").alias("entity_id"),
@@ -277,7 +288,7 @@ def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
         ).alias("explanation"),
     )
     sellers = sellers.with_columns(
-        pl.struct("n", "k", "p", "shared", "self_accounts")
+        pl.struct("n", "k", "p", "shared", "self_accounts", "block_density")
         .map_elements(lambda v: json.dumps(v), return_dtype=pl.String)
         .alias("evidence")
     )

@@ -19,19 +19,21 @@ from chengxin.analytics.detect.dataset import Dataset
 DAY = 86_400
 
 
-def _epoch(name: str) -> nw.Expr:
-    return nw.col(name).dt.timestamp("ms") // 1000
+def epoch_seconds(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:
+    """Datetime columns as int64 seconds since the epoch (in Polars, after collecting: Narwhals has no
+    epoch on Spark), renamed ``{old: new}``."""
+    return frame.with_columns(pl.col(old).dt.epoch("s").alias(new) for old, new in columns.items()).drop(
+        [old for old, new in columns.items() if old != new]
+    )
 
 
 def order_facts(data: Dataset) -> pl.DataFrame:
     orders = data.table("orders").select(
         "order_id", "buyer_account_id", "seller_account_id", "item_id", "quantity", "amount_fen", "status",
-        "waybill_no",
-        _epoch("created_at").alias("created_s"), _epoch("paid_at").alias("paid_s"),
-        _epoch("shipped_at").alias("shipped_s"), _epoch("signed_at").alias("signed_s"),
+        "waybill_no", "created_at", "paid_at", "shipped_at", "signed_at",
     )  # fmt: skip
     accounts = data.table("accounts").select(
-        nw.col("account_id").alias("buyer_account_id"), _epoch("created_at").alias("buyer_created_s")
+        nw.col("account_id").alias("buyer_account_id"), nw.col("created_at").alias("buyer_created_at")
     )
     ratings = (
         data.table("ratings")
@@ -43,23 +45,26 @@ def order_facts(data: Dataset) -> pl.DataFrame:
             "dsr_service",
             "dsr_logistics",
             "text",
-            _epoch("created_at").alias("rated_s"),
+            nw.col("created_at").alias("rated_at"),
         )  # fmt: skip
         .unique(["order_id"], keep="any")
     )
-    deal = nw.coalesce(nw.col("signed_s"), nw.col("paid_s"), nw.col("created_s"))
     facts = (
         orders.join(accounts, on="buyer_account_id", how="left")
         .join(ratings, on="order_id", how="left")
         .with_columns(
-            ((nw.col("created_s") - nw.col("buyer_created_s")) / DAY).alias("buyer_age_days"),
-            ((nw.col("rated_s") - deal) / 3600).alias("rating_delay_h"),
             ((nw.col("dsr_description") == 5) & (nw.col("dsr_service") == 5) & (nw.col("dsr_logistics") == 5))
             .fill_null(False)
             .alias("dsr_top"),
         )
     )
-    return data.collect(facts)
+    seconds = {"created_at": "created_s", "paid_at": "paid_s", "shipped_at": "shipped_s", "signed_at": "signed_s",
+               "buyer_created_at": "buyer_created_s", "rated_at": "rated_s"}  # fmt: skip
+    deal = pl.coalesce("signed_s", "paid_s", "created_s")
+    return epoch_seconds(data.collect(facts), seconds).with_columns(
+        ((pl.col("created_s") - pl.col("buyer_created_s")) / DAY).alias("buyer_age_days"),
+        ((pl.col("rated_s") - deal) / 3600).alias("rating_delay_h"),
+    )
 
 
 def link_groups(data: Dataset, accounts: pl.Series | None = None, *, max_share: int = 12) -> pl.DataFrame:

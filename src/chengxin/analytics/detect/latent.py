@@ -5,7 +5,8 @@ carries binary signals (empty parcel, quick top rating, account linked to known 
 an order of group ``g`` (a seller) is fake with probability ``pi[g]``; given its class, signal ``f`` is
 present with probability ``theta1[f]`` (fake) or ``theta0[f]`` (honest), independently. ``theta0`` is
 known — measured on orders where nobody is suspected, the honest reference — so EM only learns
-``theta1`` (held at or above ``theta0``: every signal is one of suspicion) and the groups' shares, and reports each order's posterior probability of being fake.
+``theta1`` (held at or above ``theta0``: every signal is one of suspicion) and the groups' shares, and
+reports each order's posterior probability of being fake.
 Nothing is learnt from labels: the same fit runs on any dataset.
 """
 

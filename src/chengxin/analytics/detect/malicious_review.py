@@ -61,28 +61,26 @@ class Settings:
 SETTINGS = Settings()
 
 
-def _epoch(name: str) -> nw.Expr:
-    return nw.col(name).dt.timestamp("ms") // 1000
-
-
 def rating_facts(data: Dataset, s: Settings = SETTINGS) -> pl.DataFrame:
     """Bad initial buyer ratings with their order, rater account and store ratings."""
     ratings = data.table("ratings").filter(nw.col("direction") == "buyer_to_seller")
     orders = data.table("orders").select(
         "order_id", "buyer_account_id", "seller_account_id", "item_id", "amount_fen",
-        _epoch("created_at").alias("ordered_s"),
+        nw.col("created_at").alias("ordered_at"),
     )  # fmt: skip
     accounts = data.table("accounts").select(
-        nw.col("account_id").alias("buyer_account_id"), _epoch("created_at").alias("account_s")
+        nw.col("account_id").alias("buyer_account_id"), nw.col("created_at").alias("account_at")
     )
     bad = (
         ratings.filter((nw.col("kind") == "initial") & (nw.col("score") == "bad"))
         .select("rating_id", "order_id", "rater_account_id", "ratee_account_id", "dsr_description", "text",
-                _epoch("created_at").alias("rated_s"))
+                nw.col("created_at").alias("rated_at"))
         .join(orders, on="order_id", how="inner")
         .join(accounts, on="buyer_account_id", how="left")
     )  # fmt: skip
-    return data.collect(bad)
+    return features.epoch_seconds(
+        data.collect(bad), {"ordered_at": "ordered_s", "account_at": "account_s", "rated_at": "rated_s"}
+    )
 
 
 def detect(data: Dataset, found: dict[str, pl.DataFrame], s: Settings = SETTINGS) -> pl.DataFrame:
