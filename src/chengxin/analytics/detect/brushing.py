@@ -58,6 +58,7 @@ class Settings:
     min_strong: int = 3  # never flag a seller on fewer strong orders than this
     fake_posterior: float = 0.5  # an order at a flagged seller is fake when the latent model says so
     item_min_strong: int = 3  # a target item (刷单款): this many strong orders, at least the seller's own rate
+    min_brusher_share: float = 0.05  # the pool's other customers: at least this share of fake-looking orders
     min_block_density: float = 0.3  # a ring reported as its own block: FRAUDAR density g(S) at least this
 
 
@@ -237,7 +238,10 @@ def _via_brushers(orders: pl.DataFrame, flagged: pl.Series, brushers: pl.Series,
     p = binom.sf(k - 1, per.get_column("n").to_numpy().astype(np.int64), p0)
     sure = s.alpha / max(orders.get_column("seller_account_id").n_unique(), 1)
     chosen = per.with_columns(pl.Series("p_brushers", p)).filter(
-        (pl.col("p_brushers") < sure) & (pl.col("brushers") >= s.min_shared) & (pl.col("strong") >= 1)
+        (pl.col("p_brushers") < sure)
+        & (pl.col("k") >= s.min_brusher_share * pl.col("n"))  # a material share, not a big shop's few
+        & (pl.col("brushers") >= s.min_shared)
+        & (pl.col("strong") >= 1)
     )
     return chosen.get_column("seller_account_id")
 
