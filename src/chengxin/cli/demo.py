@@ -81,6 +81,14 @@ def demo(
             )
         if market.platform_token:
             summary.tokens["platform"] = market.platform_token
+    detected = None
+    if market is not None and market.simulated:
+        from pathlib import Path
+
+        from chengxin.demo.detection import load_detection
+
+        with console.status("监测线索 running the fraud detectors, filling the review queue …"):
+            detected = load_detection(db, settings, Path(market.folder))
     from chengxin.domains.evaluation.service import run as evaluate_all
     from chengxin.domains.subjects.service import legal_today as evaluation_day
     from chengxin.security.actor import cli_actor
@@ -105,7 +113,10 @@ def demo(
         "commitments": {"signed": summary.commitments.signed, "breached": summary.commitments.breached},
         "objections": {"filed": summary.objections.objections, "decided": summary.objections.decided},
         "repairs": {"applied": summary.objections.repairs, "approved": summary.objections.repaired},
-        "marketplace": None if market is None else {**market.imported, "default_ratings": market.default_ratings},
+        "marketplace": None
+        if market is None
+        else {**market.imported, "default_ratings": market.default_ratings, "labels": market.labels},
+        "detection": None if detected is None else detected.as_dict(),
         "evaluations": evaluated.as_dict(),
         "inspections": {"plan_id": inspections.plan_id, "drawn": inspections.drawn, "results": inspections.results},
         "assessments": {
@@ -137,6 +148,8 @@ def demo(
         console.print(summary.objections.line(), highlight=False)
         if market is not None:
             console.print(market.line(), highlight=False)
+        for line in detected.lines() if detected is not None else []:
+            console.print(line, highlight=False, soft_wrap=True)
         grades = ", ".join(f"{g} {n:,}" for g, n in evaluated.grades.items())
         console.print(f"信用评价 evaluations: {evaluated.subjects:,} subjects — {grades}", highlight=False)
         if inspections.plan_id:

@@ -1,13 +1,17 @@
 """The demo marketplace: a synthetic market of the demo province's merchants in the contract format
-(``var/demo/market``), imported as a platform would send it, then the default ratings of the lapsed
-windows. The demo's platform organisations get the market's platform ids (P01 …) as their codes."""
+(``var/demo/market``), made by the fraud simulator (``chengxin.simulate``: the honest market with brushing
+rings, malicious reviews, empty parcels, fake traffic and price fraud injected, and ``labels.parquet``),
+imported as a platform would send it, then the default ratings of the lapsed windows. The demo's platform
+organisations get the market's platform ids (P01 …) as their codes. Below the simulator's smallest market
+(``MIN_SIMULATED`` orders) the market is the honest one alone. The detectors then run over the folder
+(``chengxin.demo.detection``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work, utcnow
@@ -19,20 +23,24 @@ from chengxin.domains.ratings import defaults
 from chengxin.domains.ratings.rules import load_rules
 from chengxin.security.actor import cli_actor
 from chengxin.security.permissions import Role
+from chengxin.simulate.market import simulate_market
 
 PLATFORMS = 3
 SELLERS = 2000
 BUYERS = 30000
 DAYS = 210
+MIN_SIMULATED = 1000  # orders: the fraud simulator's smallest market
 
 
 @dataclass
 class MarketDemo:
     folder: str = ""
-    generated: dict[str, int] = field(default_factory=dict)
+    generated: dict[str, int] = field(default_factory=dict)  # rows per table
+    labels: dict[str, int] = field(default_factory=dict)  # injected fraud: "detector/entity_type" → entities
     imported: dict[str, Any] = field(default_factory=dict)
     default_ratings: int = 0
     platform_token: str | None = None  # for P01, to try the batch API
+    simulated: bool = False  # made by the fraud simulator: worth running the detectors over
 
     def line(self) -> str:
         t = self.imported.get("tables", {})
@@ -41,6 +49,7 @@ class MarketDemo:
             f"marketplace: {t.get('accounts', {}).get('inserted', 0)} accounts, {orders.get('inserted', 0)} orders, "
             f"{ratings.get('inserted', 0)} ratings imported ({self.imported.get('rejected', 0)} rejected); "
             f"default ratings {self.default_ratings}"
+            + (f"; fraud injected: {sum(self.labels.values()):,} labelled entities" if self.labels else "")
         )
 
 
@@ -63,20 +72,29 @@ def load_market(
         merchants.insert(0, demo_merchant)
     carriers = [s.uscc for s in province.legal_subjects if s.legal_form == "logistics_company"]
     if note:
-        note(f"生成演示交易数据 generating the marketplace ({orders:,} orders) in {folder}")
+        how = "with fraud injected " if orders >= MIN_SIMULATED else ""
+        note(f"生成演示交易数据 generating the marketplace ({orders:,} orders) {how}in {folder}")
     summary = MarketDemo(folder=str(folder))
-    summary.generated = generate_market(
-        folder,
-        seed=province.seed,
-        platforms=PLATFORMS,
-        sellers=SELLERS,
-        buyers=BUYERS,
-        orders=orders,
-        start=today - timedelta(days=DAYS),
-        end=today - timedelta(days=1),
-        merchant_usccs=merchants,
-        carriers=carriers,
-    )
+    shape: dict[str, Any] = {
+        "seed": province.seed,
+        "platforms": PLATFORMS,
+        "sellers": SELLERS,
+        "buyers": BUYERS,
+        "orders": orders,
+        "start": today - timedelta(days=DAYS),
+        "end": today - timedelta(days=1),
+        "merchant_usccs": merchants,
+        "carriers": carriers,
+    }
+    for stale in folder.glob("labels.*"):  # an earlier run's labels do not describe this market
+        stale.unlink()
+    if orders >= MIN_SIMULATED:
+        made = simulate_market(folder, **shape)
+        summary.simulated = True
+        summary.generated = dict(cast(dict[str, int], made["rows"]))
+        summary.labels = dict(cast(dict[str, int], made["labels"]))
+    else:
+        summary.generated = generate_market(folder, **shape)
     with unit_of_work(db) as s:
         platforms = [o for o in accounts.list_organisations(s) if o.kind == "platform"]
         for i, org in enumerate(sorted(platforms, key=lambda o: o.id), start=1):

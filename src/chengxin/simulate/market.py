@@ -9,7 +9,7 @@ honest ones → ``labels.<fmt>`` (detector, entity_type, entity_id) as MARKETPLA
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -36,17 +36,20 @@ Fmt = Literal["parquet", "csv"]
 def simulate_market(
     out: Path, *, seed: int = 7, platforms: int = 3, sellers: int = 2000, buyers: int = 30000,
     orders: int = 200_000, start: date = date(2025, 1, 1), end: date = date(2025, 12, 31),
-    difficulty: str = "default", fmt: Fmt = "parquet",
+    difficulty: str = "default", fmt: Fmt = "parquet", merchant_usccs: Sequence[str] = (),
+    carriers: Sequence[str] = (),
 ) -> dict[str, object]:
     """Write the nine tables and ``labels`` into ``out``; a summary (rows per table, labels per
-    detector and entity type, what was injected)."""
+    detector and entity type, what was injected). ``merchant_usccs`` and ``carriers``: as for
+    ``generate_market`` (the shops' companies from the busiest shop down; the carriers' USCCs)."""
     if difficulty not in DIFFICULTIES:
         raise ValueError(f"difficulty must be one of {', '.join(DIFFICULTIES)}, not {difficulty!r}")
     if fmt not in ("parquet", "csv"):
         raise ValueError(f"fmt must be parquet or csv, not {fmt!r}")
     if end < start or orders < 1000 or sellers < 50 * platforms or buyers < 500 * platforms:
         raise ValueError("need end >= start, at least 1000 orders, 50 sellers and 500 buyers per platform")
-    market = Market(Params(seed, platforms, sellers, buyers, orders, start, end))
+    params = Params(seed, platforms, sellers, buyers, orders, start, end, tuple(merchant_usccs), tuple(carriers))
+    market = Market(params)
     ctx = Ctx(market, DIFFICULTIES[difficulty], seed, np.random.default_rng([seed, 1001]))
     injected: dict[str, int] = {}
     new_prices, stats = prices.inject(ctx, market.prices)
@@ -182,7 +185,7 @@ class _Injected:
             "item_id": pl.select(pl.when(pl.Series(item >= 0)).then(ids)).to_series(),
             "event_time": _times(tf.get("time")), "event_type": mf.choose(TRAFFIC_EVENTS, tf.get("event")),
             "ip": texts.gather(tf.get("ip")), "device": texts.gather(tf.get("device")),
-        })
+        }).unique(TRAFFIC_KEY, keep="first", maintain_order=True)  # one event per key, as the contract keys it
 
     def labels(self) -> pl.DataFrame:
         parts = []
@@ -208,6 +211,9 @@ class _Injected:
 
 
 # --- writing ----------------------------------------------------------------------------------------
+
+TRAFFIC_KEY = ["visitor_id", "seller_account_id", "item_id", "event_time", "event_type"]
+
 
 def _honest(market: Market, name: str) -> Iterator[tuple[int, int, pl.DataFrame]]:
     table = market.table(name)

@@ -123,6 +123,11 @@ def test_demo_command_builds_records(cli_env: Settings, db: Database) -> None:  
     with unit_of_work(db) as s:
         published = service.periods(s, published_only=True)
         assert [(p.period, p.assessed) for p in published] == [(assessed["period"], assessed["assessed"])]
+    # the simulated marketplace's fraud, found and queued for review (tests/integration/demo/test_demo_detection.py)
+    assert summary["marketplace"]["labels"]["brushing/seller"] > 0
+    detection = summary["detection"]
+    assert detection["findings"]["brushing"] > 0 and detection["findings"]["malicious_review"] > 0
+    assert detection["cases_opened"] == sum(detection["cases"].values()) > detection["cases"]["pending"] > 0
     listed = summary["lists"]
     assert listed["published"]["black"] > 0 and listed["queued"] > 0 and listed["rectifications"] > 0
     assert listed["warnings"] == listed["published"]["black"]  # each black-listed subject warned about
