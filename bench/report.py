@@ -7,17 +7,19 @@ import os
 import platform
 import re
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import checks_bench
 import credit_bench
+import detect_bench
 import evaluation_bench
 import file_page
 import market_import
 import records_import
 from credit_bench import CreditRun
+from detect_bench import DetectRun
 from evaluation_bench import EvaluationRun
 from http_load import MAX_CONNECTIONS, LoadRun, ServiceTime
 from scenarios import (
@@ -71,6 +73,11 @@ class Report:
     code: str = ""
     credit: CreditRun | None = None
     evaluation: EvaluationRun | None = None
+    detect: DetectRun | None = None
+    engines: list[str] = field(default_factory=list)  # the summary's columns (the results' engines when empty)
+
+    def engine_names(self) -> list[str]:
+        return [ENGINE_NAMES[e] for e in (self.engines or [r.engine for r in self.results])]
 
 
 def _ms(value: float) -> str:
@@ -85,7 +92,8 @@ def _verdict(v: Verdict | None) -> str:
 
 
 def _summary(report: Report) -> list[str]:
-    engines = [ENGINE_NAMES[r.engine] for r in report.results]
+    engines = report.engine_names()
+    by_engine = {ENGINE_NAMES[r.engine]: r for r in report.results}
     lines = ["| Benchmark | Target | " + " | ".join(engines) + " |", "|---|---|" + "---|" * len(engines)]
     rows = [("import", f"Import {report.plan.import_rows:,} subjects (`chengxin subjects import`)",
              f"≤ {IMPORT_TARGET_S:.0f} s"),
@@ -106,19 +114,22 @@ def _summary(report: Report) -> list[str]:
             ("checks_names", "Check API: name candidates over 1,000,000 subjects, names written otherwise",
              f"p95 ≤ {checks_bench.NAMES_TARGET_P95_MS:.0f} ms, recall ≥ {checks_bench.NAMES_TARGET_RECALL}")]
     for key, label, target in rows:
-        cells = [_verdict(r.verdicts.get(key)) for r in report.results]
+        cells = [_verdict(by_engine[e].verdicts.get(key)) if e in by_engine else "not run" for e in engines]
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
     if report.credit is not None:
         figure, goal, passed = report.credit.verdict()
         cell = _verdict(Verdict(figure, goal, passed))
         lines.append(f"| Batch credit over {report.plan.credit_ratings:,} ratings, Polars, no database "
-                     f"(Spark local mode must agree) | {goal} | " + " | ".join([cell] * len(report.results)) + " |")
+                     f"(Spark local mode must agree) | {goal} | " + " | ".join([cell] * len(engines)) + " |")
     if report.evaluation is not None:
         figure, goal, passed = report.evaluation.verdict()
         cell = _verdict(Verdict(figure, goal, passed))
         lines.append(f"| Batch evaluation of {report.plan.evaluation_subjects:,} subjects with "
                      f"{report.plan.evaluation_records:,} records, Polars (Spark must agree); refresh of one "
-                     f"subject | {goal} | " + " | ".join([cell] * len(report.results)) + " |")
+                     f"subject | {goal} | " + " | ".join([cell] * len(engines)) + " |")
+    if report.detect is not None:  # engine-independent: one figure in every column
+        for label, goal, cell in detect_bench.summary_rows(report.detect):
+            lines.append(f"| {label} | {goal} | " + " | ".join([cell] * len(engines)) + " |")
     return lines
 
 
@@ -252,7 +263,7 @@ def _search_quality(results: list[EngineResult]) -> list[str]:
 def render(report: Report) -> str:
     plan = report.plan
     results = report.results
-    engines = ", ".join(ENGINE_NAMES[r.engine] for r in results)
+    engines = ", ".join(report.engine_names())
     out = ["# Benchmarks", "",
            "<!-- Written by bench/run.py (`make bench`); edit the generator, not this file. -->", ""]
     if report.quick:
@@ -338,17 +349,18 @@ def render(report: Report) -> str:
     out += evaluation_bench.section(plan.evaluation_subjects, plan.evaluation_records, report.evaluation)
     out += [""] + checks_bench.section([(ENGINE_NAMES[r.engine], r.checks,
                                          {k: _verdict(v) for k, v in r.verdicts.items()}) for r in results])
+    out += [""] + detect_bench.section(report.detect)
     return "\n".join(out)
 
 
 # --- keeping the sections of benchmarks a partial run (--only) did not run ---------------------------
 
 SECTION_KEYS = {"## 1. ": "import", "## 2. ": "lookup", "## 3. ": "search", "## 4. ": "records", "## 5. ": "file",
-                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation", "## 9. ": "checks"}
+                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation", "## 9. ": "checks", "## 10. ": "detect"}
 SUMMARY_KEYS = {"(`chengxin subjects import`)": "import", "| Lookup by": "lookup", "| Name search": "search",
                 "(`chengxin records import`)": "records", "| Credit file": "file",
                 "(`chengxin market import`)": "market", "| Batch credit": "credit", "| Batch evaluation": "evaluation",
-                "| Check API": "checks"}
+                "| Check API": "checks", "| Detection": "detect"}
 KEPT_MARK = "> Kept from an earlier run"
 
 
@@ -395,7 +407,7 @@ def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows:
         earlier = dict(zip(old_engines, _cells(old)[2:], strict=False)) if old else {}
         row = []
         for engine in old_engines:
-            if key in ("credit", "evaluation") and fresh:  # engine-independent: one figure in every column
+            if key in ("credit", "evaluation", "detect") and fresh:  # engine-independent: one figure in every column
                 row.append(next(iter(fresh.values())))
             elif engine in fresh and key in ran:
                 row.append(fresh[engine])
@@ -403,6 +415,17 @@ def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows:
                 row.append(earlier.get(engine, "not run"))
         out.append("| " + " | ".join(cells[:2] + row) + " |")
     return out
+
+
+def _keep_machine_rows(lines: list[str], old: list[str]) -> list[str]:
+    """The machine table with the rows of the earlier report's that this run has not (a run of only the
+    benchmarks without a database starts no server, so it knows no PostgreSQL version)."""
+    labels = {_cells(ln)[0] for ln in lines if ln.startswith("| ")}
+    missing = [ln for ln in old if ln.startswith("| ") and not ln.startswith("|---") and _cells(ln)[0] not in labels]
+    at = next((i for i, ln in enumerate(lines) if ln.startswith("| Code measured |")), None)
+    if not missing or at is None:
+        return lines
+    return lines[:at] + missing + lines[at:]
 
 
 def merge(previous: str, new: str, *, ran: set[str]) -> str:
@@ -415,8 +438,11 @@ def merge(previous: str, new: str, *, ran: set[str]) -> str:
     old_rows = {_cells(ln)[0]: ln for ln in previous.splitlines() if ln.startswith("| ")}
     kept: list[str] = []
     out: list[str] = []
+    old_machine = next((lines for h, lines in _sections(previous) if h == "## Machine"), [])
     for heading, lines in _sections(new):
         key = _key(heading, SECTION_KEYS)
+        if heading == "## Machine":  # facts of the kept sections' servers this run did not start (PostgreSQL)
+            lines = _keep_machine_rows(lines, old_machine)
         if key and key not in ran and key in old_sections:
             body = old_sections[key]
             already_kept = any(ln.startswith(KEPT_MARK) for ln in body)

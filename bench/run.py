@@ -1,5 +1,5 @@
 """Chengxin benchmarks (``make bench``): import, exact lookup, name search, the credit-records import and
-the credit-file page, on SQLite and PostgreSQL.
+the credit-file page, on SQLite and PostgreSQL; the batch analytics and fraud detection (no database).
 
     .venv/bin/python bench/run.py                     # everything, both engines; rewrites docs/benchmarks.md
     .venv/bin/python bench/run.py --quick             # smoke run: 10k subjects, a few seconds of load
@@ -7,6 +7,8 @@ the credit-file page, on SQLite and PostgreSQL.
     .venv/bin/python bench/run.py --reuse-db          # lookup and search again on the last run's data
     .venv/bin/python bench/run.py --only records --reuse-db --output docs/benchmarks.md
                                                       # the records import on the last run's subjects
+    .venv/bin/python bench/run.py --only detect --reuse-db --output docs/benchmarks.md
+                                                      # detection, on the markets the last run simulated
 
 A run of only some benchmarks writing to an existing report keeps that report's sections of the
 others (marked as coming from the earlier run).
@@ -26,13 +28,18 @@ import traceback
 from pathlib import Path
 
 import credit_bench
+import detect_bench
 import evaluation_bench
 from common import BENCH_VAR, ENGINES, ROOT, git_head, jsonable, log, source_digest
 from dataset import ensure_dataset
 from report import Report, merge, render
 from scenarios import EngineResult, Plan, run_engine
 
-BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation", "checks")
+BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation", "checks",
+              "detect")
+# the benchmarks that run on a database (each engine's is created afresh unless --reuse-db); a run of
+# only the others (credit, evaluation, detect) leaves the databases of the previous run alone
+ENGINE_BENCHMARKS = {"import", "lookup", "search", "records", "file", "market", "checks"}
 DOC = ROOT / "docs" / "benchmarks.md"
 
 
@@ -49,12 +56,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
     p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
                    help="benchmarks to run, comma-separated: import,lookup,search,records,file,market,credit,"
-                        "evaluation,checks (default: all)")
+                        "evaluation,checks,detect (default: all)")
     p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
                    help="sqlite,postgresql (default: both)")
     p.add_argument("--reuse-db", action="store_true",
                    help="skip the import and loading: run lookup and search on the databases the previous "
-                        "run left in var/bench (for iterating on the request path)")
+                        "run left in var/bench (for iterating on the request path); detect reuses the "
+                        "markets an earlier run simulated with the same parameters")
     p.add_argument("--output", type=Path, default=None,
                    help="where to write the report (default: docs/benchmarks.md; "
                         "var/bench/benchmarks-quick.md with --quick, var/bench/benchmarks-reuse.md with "
@@ -103,7 +111,7 @@ def main(argv: list[str]) -> int:
             credit = credit_bench.run(plan.credit_ratings, plan.credit_spark_ratings)
         except Exception:
             log(f"credit: FAILED\n{traceback.format_exc()}")
-    for engine in args.engines:
+    for engine in args.engines if only & ENGINE_BENCHMARKS else []:
         try:
             results.append(run_engine(engine, plan, only))
         except Exception as exc:  # record the failure, go on with the other engine
@@ -118,13 +126,20 @@ def main(argv: list[str]) -> int:
                                               spark=bool(plan.evaluation_spark), engines=args.engines)
         except Exception:
             log(f"evaluation: FAILED\n{traceback.format_exc()}")
+    detect = None
+    if "detect" in only:  # last: it keeps both cores busy for a while
+        try:
+            detect = detect_bench.run(quick=args.quick, reuse=args.reuse_db)
+        except Exception:
+            log(f"detect: FAILED\n{traceback.format_exc()}")
     finished = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     code_after = source_digest()
     head = git_head()
     code = (f"git {head}, " if head else "no commit yet, ") + f"src/chengxin digest {code_before}"
     if code_after != code_before:
         code += f" at the start, {code_after} at the end (the source changed during the run)"
-    report = Report(command_line(argv), started, finished, args.quick, plan, results, code, credit, evaluation)
+    report = Report(command_line(argv), started, finished, args.quick, plan, results, code, credit, evaluation,
+                    detect, engines=args.engines)
     default = "benchmarks-quick.md" if args.quick else "benchmarks-reuse.md" if args.reuse_db else None
     output = args.output or (BENCH_VAR / default if default else DOC)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -136,7 +151,8 @@ def main(argv: list[str]) -> int:
     raw = BENCH_VAR / f"results-{stamp}{suffix}.json"
     raw.write_text(json.dumps(jsonable({"command": report.command, "code": code, "started": started,
                                         "finished": finished,
-                                        "plan": plan, "results": results}), ensure_ascii=False, indent=1))
+                                        "plan": plan, "results": results, "credit": credit,
+                                        "evaluation": evaluation, "detect": detect}), ensure_ascii=False, indent=1))
     log(f"report written to {output}; raw results in {raw}")
     for r in results:
         for key, v in r.verdicts.items():
@@ -153,6 +169,12 @@ def main(argv: list[str]) -> int:
         figure, goal, passed = evaluation.verdict()
         log(f"{'analytics':>10} evaluation: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
     ok = ok and ("evaluation" not in only or (evaluation is not None and evaluation.verdict()[2]))
+    if detect is not None:
+        for key, (figure, goal, passed) in detect.verdicts().items():
+            log(f"{'detect':>10} {key}: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
+        for p in detect.problems:
+            log(f"{'detect':>10} problem: {p}")
+    ok = ok and ("detect" not in only or (detect is not None and detect.passed()))
     return 0 if ok else 1
 
 

@@ -6,6 +6,7 @@ ones); they catch a detector that breaks, not a few points of drift.
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -76,3 +77,24 @@ def test_an_empty_dataset_gives_empty_findings(simulated: Path) -> None:
     result = run.run(dataset.from_frames(frames))
     assert result.findings.height == 0
     assert list(result.findings.columns) == list(findings.SCHEMA)
+
+
+def test_the_review_queue_accepts_every_finding_and_never_blames_a_victim(simulated: Path) -> None:
+    """The detectors' findings pass the review queue's row checks as they are, and a confirmed malicious-review
+    campaign concerns its writers (and a rival), never the shop it attacked."""
+    from chengxin.domains.detection import rules
+
+    result = run.run(dataset.open_dataset(simulated))
+    rows = result.findings.to_dicts()
+    valid, rejected = rules.validate(enumerate(rows, start=2), platform_id=None)
+    assert rejected == []
+    assert len(valid) == len(rows)
+    labels = findings.read_labels(simulated / "labels.parquet")
+    victims = {json.loads(r["evidence"])["victim_account_id"] for r in rows if r["entity_type"] == "rating"}
+    cases = rules.group(v for v in valid if v.detector == "malicious_review")
+    for found in cases.values():
+        blamed = {t.account_id for t in rules.targets("malicious_review", found).accounts}
+        assert not blamed & victims
+    account = next(r for r in rows if r["entity_type"] == "seller")
+    assert {"platform_id", "subject_id"} <= set(json.loads(account["evidence"]))
+    assert labels.height

@@ -318,7 +318,7 @@ def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
     buyers = (
         fake.group_by("buyer_account_id")
         .agg(
-            pl.len().alias("orders"),
+            pl.col("order_id").alias("orders"),
             pl.col("seller_account_id").unique().alias("sellers"),
             pl.col("strong").sum().alias("strong"),
             pl.col("block").first(),
@@ -329,7 +329,7 @@ def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
             group.alias("group_id"),
             pl.format(
                 "Account placed {} fake orders with {} brushing sellers.",
-                pl.col("orders"),
+                pl.col("orders").list.len(),
                 pl.col("sellers").list.len(),
             ).alias("explanation"),
             pl.struct(pl.col("sellers"), "orders", "strong")

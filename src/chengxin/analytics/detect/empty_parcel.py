@@ -91,9 +91,12 @@ def _scans(events: nw.LazyFrame[Any], waybills: nw.LazyFrame[Any]) -> nw.LazyFra
     city = nw.col("division").str.slice(0, 4)
     route = waybills.select("waybill_no", "origin_division", "dest_division")
     kind = nw.col("event_type")
+    # the time of the waybill's last scan by a group_by and a join, not a window: a window holds every event
+    # in memory at once (gigabytes at 50 million events), the join streams
+    last = events.group_by("waybill_no").agg(nw.col("event_time").max().alias("_last_at"))
     return (
         events.join(route, on="waybill_no", how="inner")
-        .with_columns(nw.col("event_time").max().over("waybill_no").alias("_last_at"))
+        .join(last, on="waybill_no", how="left")
         .with_columns(
             _flag(kind == "departed").alias("_dep"), _flag(kind == "arrived").alias("_arr"),
             _flag(

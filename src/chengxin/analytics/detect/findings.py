@@ -74,6 +74,29 @@ def combine(parts: Iterable[pl.DataFrame]) -> pl.DataFrame:
     )
 
 
+def with_accounts(frame: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """Seller and buyer findings' evidence completed with the account's ``platform_id`` and ``subject_id``
+    (the USCC the platform gave, or null): whom a confirmed finding concerns, without the market data."""
+    if frame.height == 0:
+        return frame
+    known = accounts.select(
+        pl.col("account_id").alias("entity_id"),
+        pl.struct("platform_id", "subject_id").struct.json_encode().alias("_who"),
+    ).unique("entity_id")
+    joined = frame.join(known, on="entity_id", how="left", maintain_order="left")
+    account = pl.col("entity_type").is_in(["seller", "buyer"]) & pl.col("_who").is_not_null()
+    inner = pl.col("_who").str.strip_prefix("{").str.strip_suffix("}")
+    body = pl.col("evidence").str.strip_suffix("}")
+    merged = (
+        pl.when(account & (pl.col("evidence").str.strip_chars() == "{}"))
+        .then(pl.col("_who"))
+        .when(account & pl.col("evidence").str.starts_with("{"))
+        .then(pl.concat_str([body, pl.lit(", "), inner, pl.lit("}")]))
+        .otherwise(pl.col("evidence"))
+    )
+    return joined.with_columns(merged.alias("evidence")).drop("_who")
+
+
 def write(frame: pl.DataFrame, path: Path) -> None:
     """Parquet or CSV by the file's extension."""
     path.parent.mkdir(parents=True, exist_ok=True)

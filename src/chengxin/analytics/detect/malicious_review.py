@@ -215,9 +215,13 @@ def _findings(data: Dataset, flagged: pl.DataFrame) -> pl.DataFrame:
         on="order_id",
     )
     follow = follow.filter(pl.col("follow_rater") == pl.col("rater_account_id"))
-    evidence = pl.struct("seller_account_id", "order_id", "signals", "near", "rivals").map_elements(
-        lambda v: json.dumps(v, ensure_ascii=False), return_dtype=pl.String
-    )
+    evidence = pl.struct(
+        pl.col("seller_account_id").alias("victim_account_id"),
+        "order_id",
+        "signals",
+        "near",
+        pl.col("rivals").alias("competitor_account_id"),
+    ).map_elements(lambda v: json.dumps(v, ensure_ascii=False), return_dtype=pl.String)
     ratings = pl.concat([
         flagged.select(
             pl.col("rating_id").alias("entity_id"), "score", "group_id",
@@ -228,7 +232,7 @@ def _findings(data: Dataset, flagged: pl.DataFrame) -> pl.DataFrame:
         follow.select(
             pl.col("follow_id").alias("entity_id"), "score", "group_id",
             pl.format("Follow-up of a malicious bad rating of {}.", pl.col("seller_account_id")).alias("explanation"),
-            pl.struct("seller_account_id", "order_id", "signals").map_elements(
+            pl.struct(pl.col("seller_account_id").alias("victim_account_id"), "order_id", "signals").map_elements(
                 lambda v: json.dumps(v, ensure_ascii=False), return_dtype=pl.String).alias("evidence"),
         ),
     ])  # fmt: skip
@@ -238,14 +242,19 @@ def _findings(data: Dataset, flagged: pl.DataFrame) -> pl.DataFrame:
             pl.col("score").max(),
             pl.col("group_id").first(),
             pl.col("rating_id").alias("ratings"),
-            pl.col("seller_account_id").unique().alias("sellers"),
+            pl.col("seller_account_id").unique().alias("victims"),
+            pl.col("rivals")
+            .list.explode(keep_nulls=False, empty_as_null=False)
+            .drop_nulls()
+            .unique()
+            .alias("competitor_account_id"),
         )
         .select(
             pl.col("rater_account_id").alias("entity_id"),
             "score",
             "group_id",
             pl.format("Account wrote {} malicious bad rating(s).", pl.col("ratings").list.len()).alias("explanation"),
-            pl.struct("ratings", "sellers")
+            pl.struct("ratings", "victims", "competitor_account_id")
             .map_elements(lambda v: json.dumps(v), return_dtype=pl.String)
             .alias("evidence"),
         )

@@ -50,7 +50,8 @@ class Graph:
         cp = self.col_prior if self.col_prior is not None else np.zeros(self.n_cols)
         return rp, cp
 
-    def select(self, edges: Mask) -> Graph:
+    def select(self, edges: Mask | I64) -> Graph:
+        """The graph of some edges: a mask, or their indices in increasing order."""
         return Graph(
             self.rows[edges],
             self.cols[edges],
@@ -160,27 +161,29 @@ def greedy(g: Graph) -> Block:
     weights = np.concatenate([w, w])[order]
     start = np.searchsorted(ends, np.arange(n + 1))
     mass = float(w.sum() + rp[rows_u].sum() + cp[cols_u].sum())
-    m = marginal.tolist()
-    heap = [(m[v], v) for v in range(n)]
+    heap: list[tuple[float, int]] = [(x, v) for v, x in enumerate(marginal.tolist())]
+    m: list[float | None] = marginal.tolist()  # None once removed
     heapq.heapify(heap)
-    removed = [False] * n
     best_density, best_k, best_mass = mass / n, 0, mass
     peeled: list[int] = []
     oth, wts, st = other.tolist(), weights.tolist(), start.tolist()
     size = n
+    push, pop = heapq.heappush, heapq.heappop  # the loop runs once per edge end: locals, no indexing
     while heap and size > 1:
-        mv, v = heapq.heappop(heap)
-        if removed[v] or mv != m[v]:
+        mv, v = pop(heap)
+        if mv != m[v]:  # removed, or an entry left from before its weight went down
             continue
-        removed[v] = True
+        m[v] = None
         peeled.append(v)
-        mass -= m[v]
+        mass -= mv
         size -= 1
-        for k in range(st[v], st[v + 1]):
-            u = oth[k]
-            if not removed[u]:
-                m[u] -= wts[k]
-                heapq.heappush(heap, (m[u], u))
+        a_, b_ = st[v], st[v + 1]
+        for u, wu in zip(oth[a_:b_], wts[a_:b_], strict=True):
+            mu = m[u]
+            if mu is not None:
+                mu -= wu
+                m[u] = mu
+                push(heap, (mu, u))
         if mass / size > best_density:
             best_density, best_k, best_mass = mass / size, len(peeled), mass
     keep = np.ones(n, dtype=np.bool_)
@@ -199,21 +202,29 @@ def blocks(g: Graph, *, tau: float, min_density: float, min_rows: int = 2, max_p
     found: list[Block] = []
     if len(labels) == 0:
         return found
-    order = np.argsort(labels, kind="stable")
+    order = np.argsort(labels, kind="stable")  # each component's edges, in increasing order
     bounds = np.searchsorted(labels[order], np.arange(labels.max() + 2))
     for k in range(len(bounds) - 1):
-        part = sub.select(np.isin(np.arange(len(sub.rows)), order[bounds[k] : bounds[k + 1]]))
+        part = sub.select(order[bounds[k] : bounds[k + 1]])
         for _ in range(max_per_component):
             if len(part.rows) == 0:
                 break
             target = part
             if len(part.rows) > EXACT_MAX_EDGES:
                 coarse = densest(part, eps=0.05)
-                target = part.select(np.isin(part.rows, coarse.rows) & np.isin(part.cols, coarse.cols))
+                target = part.select(_inside(part, coarse))
             block = greedy(target)
             if block.density < min_density or len(block.rows) < min_rows:
                 break
             found.append(block)
-            inside = np.isin(part.rows, block.rows) & np.isin(part.cols, block.cols)
-            part = part.select(~inside)
+            part = part.select(~_inside(part, block))
     return found
+
+
+def _inside(g: Graph, block: Block) -> Mask:
+    """The edges of ``g`` between the block's rows and cols (lookup tables: linear, where ``np.isin``
+    sorts)."""
+    in_r = np.zeros(g.n_rows, dtype=np.bool_)
+    in_c = np.zeros(g.n_cols, dtype=np.bool_)
+    in_r[block.rows], in_c[block.cols] = True, True
+    return np.asarray(in_r[g.rows] & in_c[g.cols], dtype=np.bool_)

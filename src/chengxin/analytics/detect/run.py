@@ -66,4 +66,6 @@ def run(data: Dataset, only: Sequence[str] | None = None, progress: Callable[[st
         found[name] = det.detect(data, found) if not data.empty else fd.empty()
         result.seconds[name] = round(time.perf_counter() - started, 3)
     result.findings = fd.combine(found.values())
+    if data.has("accounts"):
+        result.findings = fd.with_accounts(result.findings, data.frame("accounts"))
     return result
