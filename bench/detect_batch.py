@@ -177,6 +177,8 @@ def spark(folder: Path, driver_memory: str | None = None) -> dict[str, Any]:
 
     on_polars, polars_summary = _run(folder, "polars")
     print(f"spark: polars {polars_summary}", file=sys.stderr, flush=True)
+    again, _ = _run(folder, "polars")  # how much two Polars runs differ (order-dependent ties)
+    rerun = _group_differences(on_polars, again)
     started = time.perf_counter()
     spark_session()
     session = time.perf_counter() - started
@@ -194,16 +196,24 @@ def spark(folder: Path, driver_memory: str | None = None) -> dict[str, Any]:
         if same_entities else None
     )  # fmt: skip
     same_groups = same_entities and left.get_column("group_id").equals(right.get_column("group_id"))
-    paired = left.join(right, on=key, suffix="_spark")
-    group_diff = {f"{d}/{e}": n for d, e, n in paired.filter(pl.col("group_id").ne_missing(pl.col("group_id_spark")))
-                  .group_by("detector", "entity_type").len().sort("detector", "entity_type").iter_rows()}  # fmt: skip
+    group_diff = _group_differences(on_polars, on_spark)
     return {"master": SPARK_MASTER, "driver_memory": SPARK_CONF["spark.driver.memory"],
             "polars": polars_summary, "spark": spark_summary,
             "session_seconds": round(session, 1), "same_counts": polars_summary["by_detector"] ==
             spark_summary["by_detector"], "same_entities": same_entities, "max_score_diff": score_diff,
             "same_groups": bool(same_groups), "group_differences": group_diff,
+            "polars_rerun_group_differences": rerun,
             "same": bool(same_entities and same_groups and score_diff is not None and score_diff < 1e-9),
             "rss_mib": round(_rss_mib())}  # fmt: skip
+
+
+def _group_differences(a: pl.DataFrame, b: pl.DataFrame) -> dict[str, int]:
+    """Per detector/entity type: how many entities found by both have different groups."""
+    key = ["detector", "entity_type", "entity_id"]
+    paired = a.select(*key, "group_id").join(b.select(*key, "group_id"), on=key, suffix="_b")
+    differ = paired.filter(pl.col("group_id").ne_missing(pl.col("group_id_b")))
+    counts = differ.group_by("detector", "entity_type").len().sort("detector", "entity_type")
+    return {f"{d}/{e}": n for d, e, n in counts.iter_rows()}
 
 
 def main(argv: list[str]) -> int:

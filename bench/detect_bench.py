@@ -282,7 +282,11 @@ def run(*, quick: bool, reuse: bool) -> DetectRun:
         try:
             result.spark = _batch("spark", sizes.spark)
         except RuntimeError as exc:  # e.g. the driver's memory: record why, try again with more
-            why = next((ln.strip() for ln in str(exc).splitlines() if "Exception" in ln or "Error" in ln), str(exc))
+            log_file = BENCH_VAR / "logs" / f"{sizes.spark.name}-spark.stderr"
+            text = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else str(exc)
+            lines = [ln.strip() for ln in text.splitlines() if not ln.strip().startswith("at ")]
+            why = next((ln for ln in lines if ln.startswith("Caused by")), None) or next(
+                (ln for ln in lines if "Exception" in ln or "Error" in ln), str(exc))  # fmt: skip
             log(f"detect: Spark failed ({why[:200]}); again with spark.driver.memory={SPARK_RETRY_MEMORY}")
             result.spark = _batch("spark", sizes.spark, "--driver-memory", SPARK_RETRY_MEMORY)
             result.spark["first_try_failed"] = why[:600]
@@ -493,6 +497,12 @@ def _spark_section(run: DetectRun) -> list[str]:
         + (f"; entities whose group differs: {', '.join(f'{k} {n:,}' for k, n in s['group_differences'].items())}"
            if s.get("group_differences") else "") + ")")  # fmt: skip
     out += ["", f"Findings on Spark against Polars: {same}."]
+    if "polars_rerun_group_differences" in s:
+        again = s["polars_rerun_group_differences"]
+        listed = ", ".join(f"{k} {n:,}" for k, n in again.items())
+        out += ["", "Two runs on Polars, for comparison: " + (
+            f"groups differ for {listed} (a group that depends on the order of rows, so it differs from run to "
+            "run on one engine too)." if again else "the same groups.")]  # fmt: skip
     if s.get("first_try_failed"):
         why = s["first_try_failed"].replace("|", "/").replace("`", "'")[:400]
         out += ["", "With the session as `engines.SPARK_CONF` configures it (its `spark.driver.memory`) the run "

@@ -321,7 +321,7 @@ def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
             pl.col("order_id").alias("orders"),
             pl.col("seller_account_id").unique().alias("sellers"),
             pl.col("strong").sum().alias("strong"),
-            pl.col("block").first(),
+            pl.col("block").min(),  # the lowest-numbered ring of its sellers: the same on every run
         )
         .with_columns(
             pl.col("buyer_account_id").alias("entity_id"),
