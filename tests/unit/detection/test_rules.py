@@ -55,7 +55,8 @@ def test_a_valid_row() -> None:
         ({"evidence": "{not json"}, "invalid_evidence"),
         ({"evidence": "[1, 2]"}, "invalid_evidence"),
         ({"evidence": '{"orders": "O1"}'}, "invalid_evidence"),
-        ({"evidence": '{"subject_id": "91320102MA1XXXXXX0"}'}, "invalid_subject_id"),
+        # a well-formed USCC whose check character is wrong (valid: 91320102088123450P)
+        ({"evidence": '{"subject_id": "91320102088123450Q"}'}, "invalid_subject_id"),
     ],
 )
 def test_rows_that_break_the_contract(over: dict[str, Any], code: str) -> None:
