@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -137,11 +136,3 @@ def read_labels(path: Path) -> pl.DataFrame:
     frame = _read(path, "labels")
     _need(frame, LABEL_SCHEMA, path)
     return frame.select(pl.col(c).cast(pl.String) for c in LABEL_SCHEMA)
-
-
-def evidence_of(row: dict[str, Any]) -> dict[str, Any]:
-    value = row.get("evidence")
-    if isinstance(value, str) and value:
-        parsed = json.loads(value)
-        return parsed if isinstance(parsed, dict) else {"value": parsed}
-    return {}
