@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -169,11 +170,15 @@ def _run(folder: Path, engine: str) -> tuple[pl.DataFrame, dict[str, Any]]:
 
 def spark(folder: Path, driver_memory: str | None = None) -> dict[str, Any]:
     """Every detector on Polars, then on Spark local mode; are the findings the same? ``driver_memory``
-    replaces the session's ``spark.driver.memory`` (``engines.SPARK_CONF``)."""
-    from chengxin.analytics.engines import SPARK_CONF, SPARK_MASTER, spark_session, stop_spark
+    replaces the session's ``spark.driver.memory`` (Settings: ``CHENGXIN_SPARK_DRIVER_MEMORY``)."""
+    from chengxin.analytics.engines import spark_session, stop_spark
+    from chengxin.config import get_settings
 
+    settings = get_settings()
     if driver_memory:
-        SPARK_CONF["spark.driver.memory"] = driver_memory
+        settings = settings.model_copy(update={"spark_driver_memory": driver_memory})
+        get_settings.cache_clear()
+        os.environ["CHENGXIN_SPARK_DRIVER_MEMORY"] = driver_memory
 
     on_polars, polars_summary = _run(folder, "polars")
     print(f"spark: polars {polars_summary}", file=sys.stderr, flush=True)
@@ -197,7 +202,7 @@ def spark(folder: Path, driver_memory: str | None = None) -> dict[str, Any]:
     )  # fmt: skip
     same_groups = same_entities and left.get_column("group_id").equals(right.get_column("group_id"))
     group_diff = _group_differences(on_polars, on_spark)
-    return {"master": SPARK_MASTER, "driver_memory": SPARK_CONF["spark.driver.memory"],
+    return {"master": settings.spark_master, "driver_memory": settings.spark_driver_memory,
             "polars": polars_summary, "spark": spark_summary,
             "session_seconds": round(session, 1), "same_counts": polars_summary["by_detector"] ==
             spark_summary["by_detector"], "same_entities": same_entities, "max_score_diff": score_diff,
@@ -220,7 +225,7 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("what", choices=("anchor", "peel", "spark"))
     p.add_argument("folder", type=Path)
-    p.add_argument("--driver-memory", help="spark: the session's spark.driver.memory instead of engines.SPARK_CONF's")
+    p.add_argument("--driver-memory", help="spark: the session's spark.driver.memory instead of the setting's")
     args = p.parse_args(argv)
     result = spark(args.folder, args.driver_memory) if args.what == "spark" else {"anchor": anchor, "peel": peel}[
         args.what](args.folder)

@@ -505,7 +505,7 @@ def _spark_section(run: DetectRun) -> list[str]:
             "run on one engine too)." if again else "the same groups.")]  # fmt: skip
     if s.get("first_try_failed"):
         why = s["first_try_failed"].replace("|", "/").replace("`", "'")[:400]
-        out += ["", "With the session as `engines.SPARK_CONF` configures it (its `spark.driver.memory`) the run "
+        out += ["", "With the session as the settings configure it (`CHENGXIN_SPARK_DRIVER_MEMORY`) the run "
                 f"failed: `{why}`; the figures above are from a second run with "
                 f"`spark.driver.memory={s['driver_memory']}`, the code unchanged."]  # fmt: skip
     return [*out, ""]

@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "`chengxin jobs run` instead."
     )
     jobs_interval_s: int = Field(3600, ge=10, description="Seconds between the server's checks for due daily jobs.")
+    spark_master: str = Field(
+        "local[2]", description="Spark master for `--engine spark` (`local[N]` runs Spark inside the process's JVM)."
+    )
+    spark_driver_memory: str = Field(
+        "6g", description="Spark's driver memory (`spark.driver.memory`); in local mode the driver is the executor: "
+        "detection on 1M orders needs about 6g (2g fails with TaskResultLost)."
+    )
     metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
 
     def pool(self) -> PoolSettings:

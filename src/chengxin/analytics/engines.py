@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from chengxin.config import get_settings
 from chengxin.domains.market import contract
 from chengxin.errors import UnusableInput
 
@@ -39,13 +40,11 @@ if TYPE_CHECKING:
 Engine = Literal["polars", "duckdb", "spark"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 
-SPARK_MASTER = "local[2]"
-SPARK_CONF = {
+SPARK_CONF = {  # with spark.master and spark.driver.memory from Settings (spark_session)
     "spark.ui.enabled": "false",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.session.timeZone": "UTC",  # datetime parts (year, month) are read in UTC, like Polars
     "spark.sql.shuffle.partitions": "4",  # the default 200 is for clusters; local[2] wants a few
-    "spark.driver.memory": "2g",  # local mode: the driver is also the executor
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.driver.extraJavaOptions": "-Duser.timezone=UTC",
 }
@@ -217,14 +216,17 @@ _spark_lock = threading.Lock()
 
 
 def spark_session() -> SparkSession:
-    """The process's Spark session, started on first use (``SPARK_MASTER``, ``SPARK_CONF``)."""
+    """The process's Spark session, started on first use (``SPARK_CONF``; master and driver memory from
+    Settings)."""
     global _spark
     with _spark_lock:
         if _spark is None:
             from pyspark.sql import SparkSession
 
-            builder = SparkSession.builder.master(SPARK_MASTER).appName("chengxin-analytics")
-            for key, value in SPARK_CONF.items():
+            settings = get_settings()
+            builder = SparkSession.builder.master(settings.spark_master).appName("chengxin-analytics")
+            conf = {**SPARK_CONF, "spark.driver.memory": settings.spark_driver_memory}
+            for key, value in conf.items():
                 builder = builder.config(key, value)
             _spark = builder.getOrCreate()
             _spark.sparkContext.setLogLevel("ERROR")

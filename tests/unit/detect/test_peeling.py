@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chengxin.analytics.detect import peeling as pe
 
@@ -93,3 +95,59 @@ def test_densest_is_within_its_bound_of_the_exact_peel() -> None:
 def test_an_empty_graph_has_no_block() -> None:
     g = _graph([], [], 3, 3)
     assert pe.blocks(g, tau=1.0, min_density=0.5) == []
+
+
+def _reference_peel(g: pe.Graph) -> tuple[set[int], set[int], float]:
+    """FRAUDAR's greedy peel written plainly (quadratic): the compiled heap must agree with it."""
+    rp, cp = g.priors()
+    nodes = {("r", int(r)) for r in g.rows} | {("c", int(c)) for c in g.cols}
+    edges = list(zip(g.rows.tolist(), g.cols.tolist(), g.weight.tolist(), strict=True))
+
+    def marginal(node: tuple[str, int], alive: set[tuple[str, int]]) -> float:
+        side, v = node
+        prior = rp[v] if side == "r" else cp[v]
+        return float(prior) + sum(
+            w
+            for r, c, w in edges
+            if (side == "r" and r == v and ("c", c) in alive) or (side == "c" and c == v and ("r", r) in alive)
+        )
+
+    def mass(alive: set[tuple[str, int]]) -> float:
+        priors = sum(float(rp[v]) if s == "r" else float(cp[v]) for s, v in alive)
+        return priors + sum(w for r, c, w in edges if ("r", r) in alive and ("c", c) in alive)
+
+    alive = set(nodes)
+    best = (mass(alive) / len(alive), set(alive))
+    # ties: rows before cols, then the lower id (the compiled peel numbers rows first)
+    while len(alive) > 1:
+        victim = min(alive, key=lambda n: (round(marginal(n, alive), 9), n[0] == "c", n[1]))
+        alive.discard(victim)
+        density = mass(alive) / len(alive)
+        if density > best[0] + 1e-12:
+            best = (density, set(alive))
+    return {v for s, v in best[1] if s == "r"}, {v for s, v in best[1] if s == "c"}, best[0]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_compiled_peel_agrees_with_the_plain_one(data: st.DataObject) -> None:
+    n_rows = data.draw(st.integers(1, 8))
+    n_cols = data.draw(st.integers(1, 6))
+    n_edges = data.draw(st.integers(1, 25))
+    rows = data.draw(st.lists(st.integers(0, n_rows - 1), min_size=n_edges, max_size=n_edges))
+    cols = data.draw(st.lists(st.integers(0, n_cols - 1), min_size=n_edges, max_size=n_edges))
+    weight = data.draw(st.lists(st.sampled_from([0.25, 0.5, 1.0, 2.0]), min_size=n_edges, max_size=n_edges))
+    prior = data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.5]), min_size=n_rows, max_size=n_rows))
+    g = pe.Graph(
+        np.asarray(rows, dtype=np.int64),
+        np.asarray(cols, dtype=np.int64),
+        np.asarray(weight),
+        n_rows,
+        n_cols,
+        np.asarray(prior),
+    )
+    block = pe.greedy(g)
+    want_rows, want_cols, want_density = _reference_peel(g)
+    assert np.isclose(block.density, want_density)
+    assert set(block.rows.tolist()) == want_rows
+    assert set(block.cols.tolist()) == want_cols

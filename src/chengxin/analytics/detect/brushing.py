@@ -19,11 +19,14 @@ Steps (relational work on Narwhals in ``features``; the rest in Polars/numpy):
 3. **Fake orders** (``_fake_orders``): a latent two-class model (``latent``, EM) over the orders of the
    flagged sellers, with the signals above plus the buyer's strong orders at other flagged sellers, links
    to other brushers, another strong order on the same buyer–seller pair and the seller's target items
-   (刷单款); the honest class's rates are measured on the other sellers' orders. An order is fake when its
-   posterior is at least ½; its account is a brusher.
+   (刷单款), and the seller's campaign window (lockstep in time: between the 5th and 95th percentile of its
+   strong orders' times, a week's margin each side — a campaign runs weeks, a shop sells all year); the
+   honest class's rates are measured on the other sellers' orders, except the campaign window's, which the
+   model learns (it has no outside reference). An order is fake when its posterior is at least ½; its
+   account is a brusher.
 4. **The pool's other customers** (``_via_brushers``): a seller whose orders from those brushers look fake
    (full store ratings, quick rating, empty parcel, new account) far more often than chance allows is
-   flagged too, and step 3 runs again.
+   flagged too (one account's repeat purchases counting as at most three), and step 3 runs again.
 5. **Rings** (``_blocks``): the flagged sellers' brusher×seller edges peeled into dense blocks
    (``peeling.blocks``, FRAUDAR-weighted), every block reported, densest first: the ``group_id``.
 """
@@ -58,15 +61,19 @@ class Settings:
     min_strong: int = 3  # never flag a seller on fewer strong orders than this
     fake_posterior: float = 0.5  # an order at a flagged seller is fake when the latent model says so
     item_min_strong: int = 3  # a target item (刷单款): this many strong orders, at least the seller's own rate
-    min_brusher_share: float = 0.05  # the pool's other customers: at least this share of fake-looking orders
+    min_brusher_share: float = 0.05  # the pool's other customers: at least this share of fake-looking orders…
+    max_per_brusher: int = 3  # …counting at most this many of one brusher's orders at the shop
     min_block_density: float = 0.3  # a ring reported as its own block: FRAUDAR density g(S) at least this
+    campaign_quantile: float = 0.05  # a seller's campaign: its strong orders' times from this quantile to 1 - it…
+    campaign_margin_days: float = 7.0  # …widened by this much on each side
 
 
 SETTINGS = Settings()
 EM_SIGNALS = (
     "empty_parcel", "self_linked", "quick_top", "refund_after_good", "new_account", "dsr_top", "rated_good",
-    "edge_strong", "ring_elsewhere", "ring_linked", "brushed_item",
+    "edge_strong", "ring_elsewhere", "ring_linked", "brushed_item", "in_campaign",
 )  # fmt: skip
+LEARN_HONEST_RATE = ("in_campaign",)  # honest rate learnt by the latent model (no outside reference)
 
 
 def order_signals(data: Dataset, found: dict[str, pl.DataFrame], s: Settings = SETTINGS) -> pl.DataFrame:
@@ -178,6 +185,17 @@ def _em_frame(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataF
         )
         .select("seller_account_id", "item_id", "brushed_item")
     )
+    q, margin = s.campaign_quantile, s.campaign_margin_days * 86400
+    campaign = (
+        orders.filter(pl.col("strong"))
+        .group_by("seller_account_id")
+        .agg(
+            pl.len().alias("campaign_k"),
+            (pl.col("created_s").quantile(q) - margin).alias("campaign_from"),
+            (pl.col("created_s").quantile(1 - q) + margin).alias("campaign_to"),
+        )
+        .filter(pl.col("campaign_k") >= s.min_strong)
+    )
     edge_strong = (
         pl.col("strong").cast(pl.Int64).sum().over("buyer_account_id", "seller_account_id")
         - pl.col("strong").cast(pl.Int64)
@@ -186,7 +204,12 @@ def _em_frame(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataF
         orders.join(ring_sellers, on="buyer_account_id", how="left")
         .join(ring_groups.drop_nulls("buyer_group"), on="buyer_group", how="left")
         .join(item_share, on=["seller_account_id", "item_id"], how="left")
+        .join(campaign, on="seller_account_id", how="left")
         .with_columns(
+            pl.col("created_s")
+            .is_between(pl.col("campaign_from"), pl.col("campaign_to"))
+            .fill_null(False)
+            .alias("in_campaign"),
             (pl.col("score") == "good").fill_null(False).alias("rated_good"),
             edge_strong.alias("edge_strong"),
             (pl.col("ring_sellers").list.set_difference(pl.concat_list("seller_account_id")).list.len() > 0)
@@ -210,7 +233,8 @@ def _fake_orders(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.Da
     x = at.select(EM_SIGNALS).to_numpy().astype(np.bool_)
     group = at.get_column("seller_account_id").rank("dense").cast(pl.Int64).to_numpy() - 1
     init = np.where(at.get_column("strong").to_numpy(), 0.9, 0.1)
-    post, _, _ = latent.fit(x, group, np.nan_to_num(np.asarray(theta0, dtype=np.float64)), init)
+    learn0 = np.asarray([name in LEARN_HONEST_RATE for name in EM_SIGNALS])
+    post, _, _ = latent.fit(x, group, np.nan_to_num(np.asarray(theta0, dtype=np.float64)), init, learn0=learn0)
     return at.with_columns(pl.Series("fake_p", post))
 
 
@@ -228,11 +252,19 @@ def _via_brushers(orders: pl.DataFrame, flagged: pl.Series, brushers: pl.Series,
         pl.col("dsr_top") | pl.col("quick_top") | pl.col("empty_parcel") | pl.col("new_account")
     )
     p0 = min(max(float(rest.select(looks.mean()).item() or 0.0), 1e-5), 0.5)
-    per = rest.group_by("seller_account_id").agg(
+    # one account's repeat purchases count as at most ``max_per_brusher`` fake-looking orders: a heavy
+    # (honest) shopper taken for a brusher must not make a shop look like the pool's customer on its own
+    pairs = rest.group_by("seller_account_id", "buyer_account_id").agg(
         pl.len().alias("n"),
-        looks.sum().alias("k"),
-        pl.col("buyer_account_id").filter(pl.col("by_brusher")).n_unique().alias("brushers"),
+        looks.sum().clip(upper_bound=s.max_per_brusher).alias("k"),
+        pl.col("by_brusher").any().alias("brusher"),
         pl.col("strong").sum().alias("strong"),
+    )
+    per = pairs.group_by("seller_account_id").agg(
+        pl.col("n").sum(),
+        pl.col("k").sum(),
+        pl.col("brusher").sum().alias("brushers"),
+        pl.col("strong").sum(),
     )
     k = per.get_column("k").to_numpy().astype(np.int64)
     p = binom.sf(k - 1, per.get_column("n").to_numpy().astype(np.int64), p0)
