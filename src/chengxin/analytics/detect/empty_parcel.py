@@ -33,6 +33,7 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import polars as pl
 
+from chengxin.analytics.detect import features
 from chengxin.analytics.detect import findings as fd
 from chengxin.analytics.detect.dataset import Dataset
 from chengxin.analytics.engines import materialize
@@ -238,12 +239,9 @@ def _share(keys: list[str], s: Settings) -> pl.Expr:
 
 
 def _noisy_or(names: list[str], s: Settings, extra: str | None = None) -> pl.Expr:
-    clear = pl.lit(1.0)
-    for name in names:
-        clear = clear * (1.0 - s.weights[name] * pl.col(name))
-    if extra is not None:
-        clear = clear * (1.0 - s.weights["outlet"] * pl.col(extra))
-    return 1.0 - clear
+    """The waybill's own signals' noisy-OR (``extra``: the outlet's signal column, weighted as "outlet")."""
+    pairs = [(name, s.weights[name]) for name in names]
+    return features.noisy_or(pairs if extra is None else [*pairs, (extra, s.weights["outlet"])])
 
 
 def detect(data: Dataset, found: dict[str, pl.DataFrame], settings: Settings = SETTINGS) -> pl.DataFrame:

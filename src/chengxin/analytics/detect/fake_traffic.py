@@ -32,6 +32,7 @@ import polars as pl
 
 from chengxin.analytics.detect import findings as fd
 from chengxin.analytics.detect.dataset import Dataset
+from chengxin.analytics.detect.features import noisy_or
 
 NAME = "fake_traffic"
 NEEDS = ("traffic",)
@@ -185,10 +186,7 @@ def signals(features: pl.DataFrame, s: Settings = SETTINGS) -> pl.DataFrame:
         pl.when(repeats >= s.farm_repeats).then(1.0).when(repeats >= 1).then(0.5).otherwise(0.0).alias("farm"),
         (pl.col("network_focus") >= s.network_focus).fill_null(False).cast(pl.Float64).alias("focused_network"),
     )  # fmt: skip
-    clear = pl.lit(1.0)
-    for name, weight in s.weights.items():
-        clear = clear * (1.0 - weight * pl.col(name))
-    return frame.with_columns((1.0 - clear).alias("score"))
+    return frame.with_columns(noisy_or(s.weights.items()).alias("score"))
 
 
 def detect(data: Dataset, found: dict[str, pl.DataFrame], settings: Settings = SETTINGS) -> pl.DataFrame:

@@ -3,10 +3,12 @@
 ``order_facts`` gives one row per order with its parties, item, amount, status, times as epoch seconds
 (UTC), the buyer account's age when it ordered, and the buyer's initial rating of the seller (score,
 store ratings, text, how long after the deal it came). ``link_groups`` clusters accounts that share a
-device, IP, address, phone or payment account.
+device, IP, address, phone or payment account. ``noisy_or`` combines weighted signals into one score.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import narwhals.stable.v2 as nw
 import numpy as np
@@ -17,6 +19,15 @@ from scipy.sparse.csgraph import connected_components  # type: ignore[import-unt
 from chengxin.analytics.detect.dataset import Dataset
 
 DAY = 86_400
+
+
+def noisy_or(weights: Iterable[tuple[str, float]]) -> pl.Expr:
+    """1 − Π(1 − wᵢ·xᵢ) over ``(column, weight)``: each signal xᵢ (boolean, or a strength in [0, 1]) alone
+    would make the row suspect with probability wᵢ, independently of the others."""
+    clear = pl.lit(1.0)
+    for name, weight in weights:
+        clear = clear * (1.0 - weight * pl.col(name).cast(pl.Float64))
+    return 1.0 - clear
 
 
 def epoch_seconds(frame: pl.DataFrame, columns: dict[str, str]) -> pl.DataFrame:

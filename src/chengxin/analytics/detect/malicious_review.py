@@ -168,11 +168,7 @@ def score_ratings(data: Dataset, s: Settings = SETTINGS) -> pl.DataFrame:
         pl.col("disputed").fill_null(False),
         (pl.col("dsr_description") <= 1).fill_null(False).alias("low_dsr"),
     )
-    keep = 1.0
-    miss = pl.lit(1.0)
-    for name, weight in s.weights:
-        miss = miss * pl.when(pl.col(name)).then(1 - weight).otherwise(keep)
-    return signals.with_columns((1 - miss).alias("score"))
+    return signals.with_columns(features.noisy_or(s.weights).alias("score"))
 
 
 def _disputed(data: Dataset) -> pl.DataFrame:
