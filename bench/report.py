@@ -17,11 +17,15 @@ import detect_bench
 import evaluation_bench
 import file_page
 import market_import
+import queries_bench
 import records_import
+import reports_bench
 from credit_bench import CreditRun
 from detect_bench import DetectRun
 from evaluation_bench import EvaluationRun
 from http_load import MAX_CONNECTIONS, LoadRun, ServiceTime
+from queries_bench import QueriesRun
+from reports_bench import ReportsRun
 from scenarios import (
     IMPORT_TARGET_S,
     LOOKUP_TARGET_P99_MS,
@@ -74,6 +78,8 @@ class Report:
     credit: CreditRun | None = None
     evaluation: EvaluationRun | None = None
     detect: DetectRun | None = None
+    queries: QueriesRun | None = None
+    reports: ReportsRun | None = None
     engines: list[str] = field(default_factory=list)  # the summary's columns (the results' engines when empty)
 
     def engine_names(self) -> list[str]:
@@ -129,6 +135,13 @@ def _summary(report: Report) -> list[str]:
                      f"subject | {goal} | " + " | ".join([cell] * len(engines)) + " |")
     if report.detect is not None:  # engine-independent: one figure in every column
         for label, goal, cell in detect_bench.summary_rows(report.detect):
+            lines.append(f"| {label} | {goal} | " + " | ".join([cell] * len(engines)) + " |")
+    if report.queries is not None:  # per engine, on databases of its own
+        for label, goal, per_engine in queries_bench.summary_rows(report.queries):
+            named = {ENGINE_NAMES.get(k, k): v for k, v in per_engine.items()}
+            lines.append(f"| {label} | {goal} | " + " | ".join(named.get(e, "not run") for e in engines) + " |")
+    if report.reports is not None:  # engine-independent (its own SQLite database): one figure in every column
+        for label, goal, cell in reports_bench.summary_rows(report.reports):
             lines.append(f"| {label} | {goal} | " + " | ".join([cell] * len(engines)) + " |")
     return lines
 
@@ -350,17 +363,21 @@ def render(report: Report) -> str:
     out += [""] + checks_bench.section([(ENGINE_NAMES[r.engine], r.checks,
                                          {k: _verdict(v) for k, v in r.verdicts.items()}) for r in results])
     out += [""] + detect_bench.section(report.detect)
+    out += [""] + queries_bench.section(report.queries)
+    out += [""] + reports_bench.section(report.reports)
     return "\n".join(out)
 
 
 # --- keeping the sections of benchmarks a partial run (--only) did not run ---------------------------
 
 SECTION_KEYS = {"## 1. ": "import", "## 2. ": "lookup", "## 3. ": "search", "## 4. ": "records", "## 5. ": "file",
-                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation", "## 9. ": "checks", "## 10. ": "detect"}
+                "## 6. ": "market", "## 7. ": "credit", "## 8. ": "evaluation", "## 9. ": "checks", "## 10. ": "detect",
+                "## Query registration": "queries", "## Credit reports": "reports"}
 SUMMARY_KEYS = {"(`chengxin subjects import`)": "import", "| Lookup by": "lookup", "| Name search": "search",
                 "(`chengxin records import`)": "records", "| Credit file": "file",
                 "(`chengxin market import`)": "market", "| Batch credit": "credit", "| Batch evaluation": "evaluation",
-                "| Check API": "checks", "| Detection": "detect"}
+                "| Check API": "checks", "| Detection": "detect", "| Query registration": "queries",
+                "| Credit report": "reports"}
 KEPT_MARK = "> Kept from an earlier run"
 
 
@@ -407,7 +424,7 @@ def _widen_summary(lines: list[str], new_header: str, old_header: str, old_rows:
         earlier = dict(zip(old_engines, _cells(old)[2:], strict=False)) if old else {}
         row = []
         for engine in old_engines:
-            if key in ("credit", "evaluation", "detect") and fresh:  # engine-independent: one figure in every column
+            if key in ("credit", "evaluation", "detect", "reports") and fresh:  # engine-independent: one figure each
                 row.append(next(iter(fresh.values())))
             elif engine in fresh and key in ran:
                 row.append(fresh[engine])

@@ -30,13 +30,15 @@ from pathlib import Path
 import credit_bench
 import detect_bench
 import evaluation_bench
+import queries_bench
+import reports_bench
 from common import BENCH_VAR, ENGINES, ROOT, git_head, jsonable, log, source_digest
 from dataset import ensure_dataset
 from report import Report, merge, render
 from scenarios import EngineResult, Plan, run_engine
 
 BENCHMARKS = ("import", "lookup", "search", "records", "file", "market", "credit", "evaluation", "checks",
-              "detect")
+              "detect", "queries", "reports")
 # the benchmarks that run on a database (each engine's is created afresh unless --reuse-db); a run of
 # only the others (credit, evaluation, detect) leaves the databases of the previous run alone
 ENGINE_BENCHMARKS = {"import", "lookup", "search", "records", "file", "market", "checks"}
@@ -56,7 +58,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="smoke run: 10,000 subjects, a few seconds of load")
     p.add_argument("--only", type=lambda v: _names(v, BENCHMARKS), default=list(BENCHMARKS),
                    help="benchmarks to run, comma-separated: import,lookup,search,records,file,market,credit,"
-                        "evaluation,checks,detect (default: all)")
+                        "evaluation,checks,detect,queries,reports (default: all)")
     p.add_argument("--engines", type=lambda v: _names(v, ENGINES), default=list(ENGINES),
                    help="sqlite,postgresql (default: both)")
     p.add_argument("--reuse-db", action="store_true",
@@ -132,6 +134,18 @@ def main(argv: list[str]) -> int:
             detect = detect_bench.run(quick=args.quick, reuse=args.reuse_db)
         except Exception:
             log(f"detect: FAILED\n{traceback.format_exc()}")
+    queries = None
+    if "queries" in only:  # databases of its own, small: measured last, on a quiet machine
+        try:
+            queries = queries_bench.run(quick=args.quick, engines=tuple(args.engines))
+        except Exception:
+            log(f"queries: FAILED\n{traceback.format_exc()}")
+    reports = None
+    if "reports" in only:  # in-process, on an SQLite database of its own
+        try:
+            reports = reports_bench.run()
+        except Exception:
+            log(f"reports: FAILED\n{traceback.format_exc()}")
     finished = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     code_after = source_digest()
     head = git_head()
@@ -139,7 +153,7 @@ def main(argv: list[str]) -> int:
     if code_after != code_before:
         code += f" at the start, {code_after} at the end (the source changed during the run)"
     report = Report(command_line(argv), started, finished, args.quick, plan, results, code, credit, evaluation,
-                    detect, engines=args.engines)
+                    detect, queries=queries, reports=reports, engines=args.engines)
     default = "benchmarks-quick.md" if args.quick else "benchmarks-reuse.md" if args.reuse_db else None
     output = args.output or (BENCH_VAR / default if default else DOC)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -152,7 +166,9 @@ def main(argv: list[str]) -> int:
     raw.write_text(json.dumps(jsonable({"command": report.command, "code": code, "started": started,
                                         "finished": finished,
                                         "plan": plan, "results": results, "credit": credit,
-                                        "evaluation": evaluation, "detect": detect}), ensure_ascii=False, indent=1))
+                                        "evaluation": evaluation, "detect": detect, "queries": queries,
+                                        "reports": reports}),
+                                  ensure_ascii=False, indent=1))
     log(f"report written to {output}; raw results in {raw}")
     for r in results:
         for key, v in r.verdicts.items():
@@ -175,6 +191,14 @@ def main(argv: list[str]) -> int:
         for p in detect.problems:
             log(f"{'detect':>10} problem: {p}")
     ok = ok and ("detect" not in only or (detect is not None and detect.passed()))
+    if queries is not None:
+        for engine, (figure, goal, passed) in queries.verdicts().items():
+            log(f"{engine:>10} queries: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
+    ok = ok and ("queries" not in only or (queries is not None and queries.passed()))
+    if reports is not None:
+        for key, (figure, goal, passed) in reports.verdicts().items():
+            log(f"{'reports':>10} {key}: {figure}  target {goal} {'pass' if passed else 'MISSED'}")
+    ok = ok and ("reports" not in only or (reports is not None and reports.passed()))
     return 0 if ok else 1
 
 

@@ -24,9 +24,11 @@ from chengxin.domains.market.models import (
 )
 from chengxin.domains.notifications.models import Notification
 from chengxin.domains.objections.models import Objection
+from chengxin.domains.queries.models import QueryAlert, QueryAuthorisation, QueryRecord
 from chengxin.domains.ratings.models import CreditPoints, Rating, RatingChain, RatingFlag, RatingReply
 from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.repair.models import RepairApplication
+from chengxin.domains.reports.models import IssuedReport, ReportKey
 from chengxin.domains.subjects.models import Subject, SubjectRole
 from chengxin.domains.verification.models import IdentityVerification, RegistryEntry
 from chengxin.events import OutboxEvent
@@ -62,6 +64,7 @@ __all__ = [
     "InspectionTask",
     "Inspector",
     "InspectorConflict",
+    "IssuedReport",
     "Item",
     "JobRun",
     "ListEntry",
@@ -74,6 +77,9 @@ __all__ = [
     "PlatformNotice",
     "OutboxEvent",
     "PricePoint",
+    "QueryAlert",
+    "QueryAuthorisation",
+    "QueryRecord",
     "Rating",
     "RatingChain",
     "RatingFlag",
@@ -81,6 +87,7 @@ __all__ = [
     "Rectification",
     "RegistryEntry",
     "RepairApplication",
+    "ReportKey",
     "ReviewCase",
     "Subject",
     "SubjectRole",

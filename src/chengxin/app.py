@@ -44,6 +44,8 @@ from chengxin.domains.lists.router import router as lists_router
 from chengxin.domains.notifications.pages import pages as notification_pages
 from chengxin.domains.objections.pages import pages as objection_pages
 from chengxin.domains.objections.router import router as objections_router
+from chengxin.domains.queries.pages import pages as query_pages
+from chengxin.domains.queries.router import router as queries_router
 from chengxin.domains.ratings.pages import pages as rating_pages
 from chengxin.domains.ratings.router import router as ratings_router
 from chengxin.domains.reconciliation.pages import pages as reconciliation_pages
@@ -51,6 +53,8 @@ from chengxin.domains.reconciliation.router import router as reconciliation_rout
 from chengxin.domains.records.router import router as records_router
 from chengxin.domains.repair.pages import pages as repair_pages
 from chengxin.domains.repair.router import router as repair_router
+from chengxin.domains.reports.pages import pages as report_pages
+from chengxin.domains.reports.router import router as reports_router
 from chengxin.domains.subjects.pages import pages as subject_pages
 from chengxin.domains.subjects.router import router as subjects_router
 from chengxin.domains.verification.verifiers import make_verifier
@@ -78,6 +82,8 @@ def _error_response(request: Request, err: DomainError) -> Response:
             status_code=err.status,
         )
     headers = {"WWW-Authenticate": "Bearer"} if err.status == 401 else None
+    if "retry_after" in err.extra:  # 429: rate-limited
+        headers = {"Retry-After": str(err.extra["retry_after"])}
     return JSONResponse(
         err.to_problem(request.url.path), status_code=err.status, media_type="application/problem+json", headers=headers
     )
@@ -173,12 +179,14 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Fas
     # records_router last among the APIs: its /records/{record_id} must not shadow fixed paths.
     routers += [reconciliation_router, objections_router, repair_router, attachments_router, ratings_router]
     routers += [evaluation_router, inspections_router, assessments_router, lists_router, checks_router]
-    routers += [detection_router]
+    routers += [detection_router, queries_router]
+    routers += [reports_router]
     routers += [records_router]
     routers += [subject_pages, account_pages, catalog_pages, commitment_pages]
     routers += [reconciliation_pages, objection_pages, repair_pages, notification_pages, rating_pages]
     routers += [evaluation_pages, inspection_pages, assessment_pages, list_pages, check_pages]
-    routers += [detection_pages]
+    routers += [detection_pages, query_pages]
+    routers += [report_pages]
     for r in routers:
         app.include_router(r)
 

@@ -77,6 +77,21 @@ class Settings(BaseSettings):
         "detection on 1M orders needs about 6g (2g fails with TaskResultLost)."
     )
     metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
+    query_retention_years: int = Field(
+        5, ge=1, description="Years query records (查询登记) are kept; the `queries.retention` job deletes older ones."
+    )
+    public_query_rate: int = Field(
+        30, ge=1, description="Public queries (`/api/v1/queries/public`) one client (token or address) may make per "
+        "minute in each server process; more get 429 with Retry-After."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="The site's public address, for links printed on documents (the "
+        "credit report's QR code points to `<public_base_url>/reports/verify/<number>`)."
+    )
+    report_signing_key: str = Field(
+        "", description="Base64 of a 32-byte Ed25519 private key signing credit reports. Empty means a key file "
+        "`<var_dir>/report-signing.key` is created on first use (fine for a demo, never for production)."
+    )
 
     def pool(self) -> PoolSettings:
         from chengxin.db import PoolSettings  # lazily: settings load without SQLAlchemy

@@ -8,7 +8,8 @@ Jobs so far: ``records.expire`` — the publicity job (stop publishing records w
 ``deadlines.check`` — log overdue objections and repair applications, and a missing calendar;
 ``ratings.defaults`` — default ratings for orders whose rating window lapsed (默认评价);
 ``evaluations.refresh`` — evaluations left stale by the day's large changes; ``assessments.quarterly`` —
-the last complete quarter's platform and logistics assessments drafted once, for review and publication.
+the last complete quarter's platform and logistics assessments drafted once, for review and publication;
+``queries.retention`` — query records older than the retention period deleted.
 """
 
 from __future__ import annotations
@@ -119,6 +120,15 @@ def _standing_changes(db: Database, actor: Actor, day: date) -> dict[str, Any]:
         return {"pruned": standing.prune(session)}
 
 
+def _query_retention(db: Database, actor: Actor, day: date) -> dict[str, Any]:
+    """Query records (查询登记) older than ``CHENGXIN_QUERY_RETENTION_YEARS`` are deleted."""
+    from chengxin.config import get_settings
+    from chengxin.domains.queries import retention
+
+    with unit_of_work(db) as session:
+        return retention.purge(session, actor=actor, now=utcnow(), years=get_settings().query_retention_years)
+
+
 JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "records.expire": _expire,
     "deadlines.check": _deadlines,
@@ -127,6 +137,7 @@ JOBS: dict[str, Callable[[Database, Actor, date], dict[str, Any]]] = {
     "assessments.quarterly": _assessments,
     "lists.daily": _lists,
     "checks.prune_changes": _standing_changes,
+    "queries.retention": _query_retention,
 }
 
 

@@ -104,6 +104,9 @@ def demo(
     from chengxin.demo.lists import load_lists
 
     listed = load_lists(db, settings, today=evaluation_day())
+    from chengxin.demo.queries import load_queries
+
+    queried = load_queries(db, settings, today=evaluation_day())
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -126,6 +129,7 @@ def demo(
             "complaints": assessed.complaints,
         },
         "lists": listed.as_dict(),
+        "queries": queried.as_dict(),
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -169,5 +173,6 @@ def demo(
             f"/admin/lists; {listed.warnings} consumer warnings, {listed.rectifications} rectifications",
             highlight=False,
         )
+        console.print(queried.line(), highlight=False, soft_wrap=True)
     if serve_site:
         serve(host=host, port=port, workers=None)

@@ -14,6 +14,8 @@ from chengxin.cli import findings as findings_cli
 from chengxin.cli import inspections as inspections_cli
 from chengxin.cli import jobs as jobs_cli
 from chengxin.cli import market as market_cli
+from chengxin.cli import queries as queries_cli
+from chengxin.cli import reports as reports_cli
 from chengxin.cli import simulate as simulate_cli
 
 app = typer.Typer(
@@ -37,6 +39,8 @@ app.add_typer(assessments_cli.app, name="assessments")
 app.add_typer(simulate_cli.app, name="simulate")
 app.add_typer(findings_cli.app, name="findings")
 app.add_typer(detect_cli.app, name="detect")
+app.add_typer(reports_cli.app, name="reports")
+app.add_typer(queries_cli.app, name="queries")
 app.command("serve")(db.serve)
 app.command("demo")(demo.demo)
 

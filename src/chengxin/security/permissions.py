@@ -65,6 +65,10 @@ class Permission(StrEnum):
     detection_load = "detection:load"  # load detection findings into the review queue (监测线索)
     detection_read = "detection:read"  # the review queue: cases, their findings and evidence graphs
     detection_review = "detection:review"  # confirm (credit records follow) or dismiss review cases
+    queries_run = "queries:run"  # authorised queries (授权查询) of non-public and personal information, with a purpose
+    authorisations_record = "authorisations:record"  # record a subject's consent obtained by one's organisation
+    queries_review = "queries:review"  # the query log, abuse alerts and token suspension (日志审查)
+    reports_issue = "reports:issue"  # credit reports (信用报告) of any subject: public and third-party versions
     audit_read = "audit:read"
     audit_verify = "audit:verify"
     ops_metrics = "ops:metrics"
@@ -99,6 +103,8 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.complaints_submit,
             P.notices_answer,
             P.checks_run,
+            P.queries_run,
+            P.authorisations_record,
         }
     ),
     Role.department: frozenset(
@@ -133,6 +139,9 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.repair_read,
             P.repair_decide,
             P.attachments_read,
+            P.queries_run,
+            P.authorisations_record,
+            P.reports_issue,
         }
     ),
     Role.credit_centre: frozenset(set(Permission) - {P.self_read}),
@@ -149,6 +158,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
             P.detection_read,
             P.audit_read,
             P.audit_verify,
+            P.queries_review,
             P.ops_metrics,
         }
     ),

@@ -45,6 +45,7 @@ def test_run_due_runs_each_job_once_per_day(db: Database) -> None:
         ("assessments.quarterly", True),
         ("lists.daily", True),
         ("checks.prune_changes", True),
+        ("queries.retention", True),
     ]
     assert first[0].result == {"expired": 0}
     assert first[1].result is not None and first[1].result["overdue"] == 0
@@ -53,8 +54,9 @@ def test_run_due_runs_each_job_once_per_day(db: Database) -> None:
     assert first[4].result == {"period": "2026Q3", "drafted": 0}
     assert first[5].result == {"published": 0, "removed": {}, "proposed": {}, "rectifications_overdue": 0}
     assert first[6].result == {"pruned": 0}
-    assert [o.ran for o in run_due(db, day=day)] == [False] * 7
-    assert [o.ran for o in run_due(db, day=day, force=True)] == [True] * 7
+    assert first[7].result == {"records_deleted": 0, "alerts_deleted": 0}
+    assert [o.ran for o in run_due(db, day=day)] == [False] * 8
+    assert [o.ran for o in run_due(db, day=day, force=True)] == [True] * 8
     with unit_of_work(db) as s:
         row = s.get(JobRun, ("records.expire", day))
         assert row is not None and row.finished_at is not None and row.result == {"expired": 0}
@@ -68,7 +70,7 @@ def test_the_server_runs_the_days_jobs_in_the_background(settings: Settings, db:
         assert client.get("/healthz").status_code == 200
         deadline = time.monotonic() + 20
         done: list[str] = []
-        while time.monotonic() < deadline and len(done) < 7:
+        while time.monotonic() < deadline and len(done) < 8:
             with unit_of_work(db, readonly=True) as s:
                 done = list(s.scalars(select(JobRun.job).where(JobRun.finished_at.is_not(None))))
             time.sleep(0.1)
@@ -78,6 +80,7 @@ def test_the_server_runs_the_days_jobs_in_the_background(settings: Settings, db:
         "deadlines.check",
         "evaluations.refresh",
         "lists.daily",
+        "queries.retention",
         "ratings.defaults",
         "records.expire",
     ]
@@ -116,6 +119,7 @@ def test_cli_jobs_run(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> No
             "assessments.quarterly": "already_done",
             "lists.daily": "already_done",
             "checks.prune_changes": "already_done",
+            "queries.retention": "already_done",
         }
         assert runner.invoke(app, ["jobs", "status"]).exit_code == 0
     finally:

@@ -220,6 +220,35 @@ def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
     audit.record(session, actor, audit.Event("token.revoke", object_type="api_token", object_id=token_id))
 
 
+def suspend_token(session: Session, *, actor: Actor, token_id: int, reason: str) -> ApiToken:
+    """Suspend a token (an auditor, on an abuse alert): refused from the next request until lifted."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}", code="token_not_found")
+    token.suspended_at, token.suspension_reason = utcnow(), reason
+    audit.record(
+        session,
+        actor,
+        audit.Event("token.suspend", object_type="api_token", object_id=token_id, detail={"reason": reason}),
+    )
+    return token
+
+
+def lift_suspension(session: Session, *, actor: Actor, token_id: int, reason: str) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"no token {token_id}", code="token_not_found")
+    if token.suspended_at is None:
+        raise Conflict(f"token {token_id} is not suspended", code="token_not_suspended")
+    token.suspended_at = token.suspension_reason = None
+    audit.record(
+        session,
+        actor,
+        audit.Event("token.lift_suspension", object_type="api_token", object_id=token_id, detail={"reason": reason}),
+    )
+    return token
+
+
 def actor_for_token(session: Session, secret: str) -> Actor | None:
     grant = token_grant(session, secret)
     return unexpired(*grant) if grant is not None else None
@@ -232,9 +261,9 @@ def unexpired(actor: Actor, expires_at: datetime | None) -> Actor | None:
 
 def token_grant(session: Session, secret: str) -> tuple[Actor, datetime | None] | None:
     """The actor a token's secret stands for, and when the token expires (None: never) — for a caller that
-    keeps it and compares the expiry at each use; None when the token is unknown or revoked."""
+    keeps it and compares the expiry at each use; None when the token is unknown, revoked or suspended."""
     token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-    if token is None or token.revoked_at is not None:
+    if token is None or token.revoked_at is not None or token.suspended_at is not None:
         return None
     role = Role(token.role)
     perms = frozenset(p for p in MATRIX[role] if str(p) in set(token.scopes))

@@ -19,7 +19,7 @@ import polars as pl
 from chengxin.db import EncodedJSON
 from chengxin.domains.checks import rules
 from chengxin.domains.checks.standing import StandingIndex
-from chengxin.domains.subjects.names import mask_ric, shown_name
+from chengxin.security.masking import mask_ric, show_name
 
 COLUMNAR_FROM = 200  # identifiers in a check
 
@@ -199,9 +199,10 @@ def _json(value: Any) -> str:
 
 
 def _shown(base: pl.DataFrame) -> pl.Series:
-    """Each subject's name as shown outside (``names.shown_name``: a person's masked)."""
+    """Each subject's name as a check shows it (``masking.show_name`` for the public: a person's masked —
+    check answers go out in bulk, so they carry no more than the public sees)."""
     kinds, names = base["kind"].to_list(), base["name"].to_list()
-    return pl.Series([shown_name(k, n) for k, n in zip(kinds, names, strict=True)], dtype=pl.String)
+    return pl.Series([show_name(k, n) for k, n in zip(kinds, names, strict=True)], dtype=pl.String)
 
 
 def encoded(rows: list[tuple[int, bytes]]) -> pl.DataFrame:

@@ -10,11 +10,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from chengxin.domains.checks import service
-from chengxin.domains.subjects.names import shown_name
 from chengxin.domains.subjects.views import views_in_order
 from chengxin.ids import PathId
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep
+from chengxin.security.masking import show_name
 from chengxin.security.permissions import Permission as P
 from chengxin.templating import render
 
@@ -27,7 +27,7 @@ def feedback_queue(request: Request, session: DB, actor: Actor = Depends(Require
     pending = service.pending_feedback(session, actor)
     catalog = {m.code: m for m in service.current_catalog(session).measures}
     subject_ids = list(dict.fromkeys(p.subject_id for p in pending if p.subject_id is not None))
-    names = {v.id: shown_name(v.kind, v.name) for v in views_in_order(session, subject_ids)}
+    names = {v.id: show_name(v.kind, v.name) for v in views_in_order(session, subject_ids)}
     mine = [r for r in service.statistics(session) if service.sees(actor, r["organisation_id"])]
     ctx = {"pending": pending, "catalog": catalog, "names": names, "stats": mine}
     return render(request, "checks_feedback.html", ctx)

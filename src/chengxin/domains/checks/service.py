@@ -26,7 +26,7 @@ from chengxin.domains.checks.models import Check, MeasureFeedback
 from chengxin.domains.checks.standing import Found
 from chengxin.domains.subjects import fuzzy
 from chengxin.domains.subjects.identifiers import IdentifierError, validate_ric, validate_uscc
-from chengxin.domains.subjects.names import mask_ric, normalise_name
+from chengxin.domains.subjects.names import normalise_name
 from chengxin.domains.subjects.search import search_names
 from chengxin.domains.subjects.service import ric_index, ric_indexer
 from chengxin.domains.subjects.views import views_in_order
@@ -34,6 +34,7 @@ from chengxin.errors import InvalidInput, NotFound, PayloadTooLarge, UnusableInp
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
+from chengxin.security.masking import mask_ric
 
 NAME_CANDIDATES = 10
 MAX_CANDIDATES = 50

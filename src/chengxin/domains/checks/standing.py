@@ -48,8 +48,8 @@ from chengxin.domains.records.matching import among_many
 from chengxin.domains.records.models import CreditRecord
 from chengxin.domains.records.rules import LIVE as RECORD_LIVE
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import shown_name
 from chengxin.observability import log
+from chengxin.security.masking import show_name
 
 LIVE = sorted(str(s) for s in RECORD_LIVE)  # the records' statuses in force
 KEEP_DAYS = 7
@@ -76,7 +76,7 @@ class Found:
     @property
     def shown(self) -> str:
         """The name as a check shows it (a person's masked)."""
-        return shown_name(self.kind, self.name)
+        return show_name(self.kind, self.name)
 
 
 _NONE: frozenset[str] = frozenset()

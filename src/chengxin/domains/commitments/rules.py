@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from chengxin.errors import Conflict, InvalidInput
+from chengxin.security.masking import mask_text as mask_text  # re-exported (the masks live in security.masking)
 
 SUBJECT_KINDS = frozenset({"legal", "natural"})
 SUBJECT_ROLES = frozenset({"platform_operator", "merchant", "logistics_company", "courier", "practitioner", "consumer"})
@@ -180,11 +181,6 @@ def render(tset: TemplateSet, template: Template, *, kind: str, name: str, code:
     text is published, so it never holds an identity number in clear."""
     values = {"name": name, "code_label": CODE_LABEL[kind], "code": code, "date": chinese_date(signed_on)}
     return tset.full_text(template).format_map(values)
-
-
-def mask_text(text: str, *, name: str, masked_name: str) -> str:
-    """A signed text as the public sees it when the signer is a natural person (姓名脱敏)."""
-    return text.replace(name, masked_name) if name else text
 
 
 # --------------------------------------------------------------------------- checks

@@ -14,10 +14,9 @@ from chengxin.domains.commitments import rules
 from chengxin.domains.commitments.models import Commitment, CommitmentBreach
 from chengxin.domains.commitments.schemas import BreachOut, CommitmentOut
 from chengxin.domains.subjects import service as subject_service
-from chengxin.domains.subjects.names import mask_person_name
 from chengxin.domains.subjects.views import SubjectView
 from chengxin.errors import NotFound
-from chengxin.security import audit
+from chengxin.security import audit, masking
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 
@@ -60,19 +59,25 @@ def present(
     everything = sees_everything(actor, subject.id)
     natural = subject.kind == "natural"
     full_name = not natural or subject_service.disclosure(actor, subject, reveal_ric=False).full_name
+    masked_name = masking.mask_person_name(subject.name)
+
+    def hide(text: str) -> str:
+        return text if full_name else masking.mask_text(text, name=subject.name, masked_name=masked_name)
+
     breaches: dict[int, list[BreachOut]] = {}
     for b in session.scalars(
         select(CommitmentBreach)
         .where(CommitmentBreach.commitment_id.in_([c.id for c in commitments]))
         .order_by(CommitmentBreach.found_on, CommitmentBreach.id)
     ):
-        breaches.setdefault(b.commitment_id, []).append(breach_out(b))
+        shown = breach_out(b)
+        breaches.setdefault(b.commitment_id, []).append(shown.model_copy(update={"finding": hide(shown.finding)}))
     out: list[CommitmentOut] = []
     for c in commitments:
         body, signatory, masked = c.text, c.signatory, []
         if not full_name:
-            body = rules.mask_text(c.text, name=subject.name, masked_name=mask_person_name(subject.name))
-            signatory, masked = mask_person_name(c.signatory), ["text", "signatory"]
+            body = hide(c.text)
+            signatory, masked = masking.mask_person_name(c.signatory), ["text", "signatory"]
         out.append(
             CommitmentOut(
                 id=c.id,

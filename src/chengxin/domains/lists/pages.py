@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from chengxin.domains.lists import rectification, rules, service
 from chengxin.domains.lists.models import ListEntry
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import shown_name
 from chengxin.domains.subjects.service import legal_today
 from chengxin.ids import PathId
+from chengxin.security import masking
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, own_subject_id, session_dep
 from chengxin.security.permissions import Permission as P
@@ -39,12 +39,19 @@ class Row:
     reasons: list[str]
 
 
-def _rows(session: Session, entries: list[ListEntry]) -> list[Row]:
+def _rows(session: Session, entries: list[ListEntry], actor: Actor) -> list[Row]:
+    """Rows with each subject's name as this actor sees it (a person's masked by the masking policy)."""
     out = []
     for e in entries:
         s = session.get_one(Subject, e.subject_id)
-        out.append(Row(e, shown_name(s.kind, s.name), s.uscc, s.id, [b["criterion"] for b in e.basis]))
+        name = masking.show_name(s.kind, s.name, role=actor.role, purpose=actor.purpose, own=actor.is_self(s.id))
+        out.append(Row(e, name, s.uscc, s.id, [b["criterion"] for b in e.basis]))
     return out
+
+
+def _person_names(actor: Actor) -> bool:
+    """Whether ``q`` may match persons' names: only for those who see them whole (no "is X listed?" oracle)."""
+    return masking.reveals(masking.Field.person_name, role=actor.role, purpose=actor.purpose)
 
 
 @pages.get("/lists", response_class=HTMLResponse)
@@ -62,15 +69,15 @@ def list_page(
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
     actor: Actor = Depends(Require(P.public_read)),
 ) -> HTMLResponse:
-    total, entries = service.published(session, kind, q=q, page=page, size=PAGE)
+    total, entries = service.published(session, kind, q=q, page=page, size=PAGE, person_names=_person_names(actor))
     ctx = {
         "kind": kind,
         "kind_zh": service.KIND_ZH,
-        "q": q,
+        "q": masking.echo_query(q, role=actor.role, purpose=actor.purpose),
         "page": page,
         "total": total,
         "pages": max(1, -(-total // PAGE)),
-        "rows": _rows(session, entries),
+        "rows": _rows(session, entries, actor),
     }
     return render(request, "list_kind.html", ctx)
 
@@ -88,8 +95,8 @@ def export(
     w.writerow(["名单", "主体名称", "统一社会信用代码", "列入事由", "公示日期", "公示截止"])
     page = 1
     while True:
-        _, entries = service.published(session, kind, q=q, page=page, size=1000)
-        for r in _rows(session, entries):
+        _, entries = service.published(session, kind, q=q, page=page, size=1000, person_names=_person_names(actor))
+        for r in _rows(session, entries, actor):
             reasons = "；".join(r.reasons)
             w.writerow([service.KIND_ZH[kind], r.name, r.uscc or "", reasons, r.e.published_on, r.e.ends_on])
         if len(entries) < 1000:
@@ -105,7 +112,7 @@ def my_lists(request: Request, session: DB, actor: Actor = Depends(Require(P.sel
     entries = service.for_subject(session, sid)
     ctx = {
         "rectifications": {r.list_entry_id: r for r in rectification.ledger_of(session, sid)},
-        "rows": _rows(session, entries),
+        "rows": _rows(session, entries, actor),
         "kind_zh": service.KIND_ZH,
         "status_zh": rules.STATUS_ZH,
         "removal_zh": rules.REMOVAL_ZH,
@@ -117,7 +124,7 @@ def my_lists(request: Request, session: DB, actor: Actor = Depends(Require(P.sel
 @pages.get("/admin/lists", response_class=HTMLResponse)
 def queue_page(request: Request, session: DB, actor: Actor = Depends(Require(P.lists_review))) -> HTMLResponse:
     ctx = {
-        "rows": _rows(session, service.queue(session, actor)),
+        "rows": _rows(session, service.queue(session, actor), actor),
         "kind_zh": service.KIND_ZH,
         "status_zh": rules.STATUS_ZH,
     }

@@ -29,9 +29,9 @@ from chengxin.domains.lists.schemas import (
 )
 from chengxin.domains.market.models import MarketAccount
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import shown_name
 from chengxin.domains.subjects.service import legal_today
 from chengxin.ids import PathId
+from chengxin.security import masking
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, own_subject_id, session_dep
 from chengxin.security.permissions import Permission as P
@@ -46,12 +46,17 @@ def entry_out(e: ListEntry) -> EntryOut:
     return EntryOut.model_validate(e, from_attributes=True)
 
 
-def public_out(e: ListEntry, s: Subject) -> PublicEntryOut:
+def shown(s: Subject, actor: Actor) -> str:
+    """The subject's name as this actor sees it (a person's masked by the masking policy)."""
+    return masking.show_name(s.kind, s.name, role=actor.role, purpose=actor.purpose, own=actor.is_self(s.id))
+
+
+def public_out(e: ListEntry, s: Subject, actor: Actor) -> PublicEntryOut:
     return PublicEntryOut(
         id=e.id,
         list_kind=e.list_kind,
         subject_id=s.id,
-        name=shown_name(s.kind, s.name),
+        name=shown(s, actor),
         uscc=s.uscc,
         reasons=[b["criterion"] for b in e.basis],
         published_on=e.published_on,
@@ -68,9 +73,10 @@ def published_list(
     actor: Actor = Depends(Require(P.public_read)),
 ) -> PublicPage:
     """A published list (名单公示), newest first, 50 per page; ``q`` searches names and USCCs."""
-    total, entries = service.published(session, kind, q=q, page=page)
+    names = masking.reveals(masking.Field.person_name, role=actor.role, purpose=actor.purpose)
+    total, entries = service.published(session, kind, q=q, page=page, person_names=names)
     return PublicPage(
-        total=total, page=page, entries=[public_out(e, session.get_one(Subject, e.subject_id)) for e in entries]
+        total=total, page=page, entries=[public_out(e, session.get_one(Subject, e.subject_id), actor) for e in entries]
     )
 
 
@@ -125,21 +131,22 @@ def my_lists(session: DB, actor: Actor = Depends(Require(P.self_read))) -> list[
     return [entry_out(e) for e in service.for_subject(session, own_subject_id(actor))]
 
 
-def warning_out(session: Session, w: ConsumerWarning) -> WarningOut:
+def warning_out(session: Session, w: ConsumerWarning, actor: Actor) -> WarningOut:
     s = session.get_one(Subject, w.subject_id)
     shops = list(
         session.scalars(
             select(MarketAccount.account_id).where(MarketAccount.subject_id == s.id, MarketAccount.role == "seller")
         )
     )
+    name = shown(s, actor)
     return WarningOut(
         id=w.id,
         subject_id=s.id,
-        name=shown_name(s.kind, s.name),
+        name=name,
         uscc=s.uscc,
         shop_account_ids=sorted(shops),
         source=w.source,
-        text=w.text,
+        text=masking.mask_text(w.text, name=s.name, masked_name=name) if name != s.name else w.text,
         basis=w.basis,
         issued_at=w.issued_at,
         lifted_at=w.lifted_at,
@@ -155,14 +162,14 @@ def consumer_warnings(
 ) -> list[WarningOut]:
     """Consumer warnings in force (消费警示), or every one issued or lifted after ``since`` — what platforms
     poll to show and lift warnings on their shops (up to 1,000 per call, oldest change first)."""
-    return [warning_out(session, w) for w in warnings.changes(session, since=since)]
+    return [warning_out(session, w, actor) for w in warnings.changes(session, since=since)]
 
 
 @router.post("/api/v1/consumer-warnings", status_code=201, response_model=WarningOut)
 def push_warning(data: WarningIn, session: DB, actor: Actor = Depends(Require(P.warnings_push))) -> WarningOut:
     """A department pushes a consumer warning about a serious listing of its own."""
     return warning_out(
-        session, warnings.push(session, actor, subject_id=data.subject_id, text=data.text, basis=data.basis)
+        session, warnings.push(session, actor, subject_id=data.subject_id, text=data.text, basis=data.basis), actor
     )
 
 
@@ -171,7 +178,7 @@ def lift_warning(
     warning_id: PathId, data: LiftIn, session: DB, actor: Actor = Depends(Require(P.warnings_push))
 ) -> WarningOut:
     """The department lifts a warning it pushed (those from listings lift with the listing)."""
-    return warning_out(session, warnings.lift(session, actor, warning_id, reason=data.reason))
+    return warning_out(session, warnings.lift(session, actor, warning_id, reason=data.reason), actor)
 
 
 def rect_out(r: Rectification) -> RectificationOut:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
@@ -372,8 +372,10 @@ def run_due(session: Session, actor: Actor, *, today: date, subject_ids: Iterabl
 
 
 def published(
-    session: Session, kind: str, *, q: str = "", page: int = 1, size: int = 50
+    session: Session, kind: str, *, q: str = "", page: int = 1, size: int = 50, person_names: bool = True
 ) -> tuple[int, list[ListEntry]]:
+    """A published list, newest first; ``q`` matches names and USCCs — persons' names only when
+    ``person_names`` (a caller who sees them masked cannot confirm by name that a person is listed)."""
     from chengxin.domains.subjects.models import Subject
 
     stmt = (
@@ -382,7 +384,8 @@ def published(
         .where(ListEntry.list_kind == kind, ListEntry.status == "published")
     )
     if q:
-        stmt = stmt.where(or_(Subject.name.contains(q), Subject.uscc == q.strip().upper()))
+        by_name = Subject.name.contains(q) if person_names else and_(Subject.kind == "legal", Subject.name.contains(q))
+        stmt = stmt.where(or_(by_name, Subject.uscc == q.strip().upper()))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.scalars(
         stmt.order_by(ListEntry.published_on.desc(), ListEntry.id.desc()).offset((page - 1) * size).limit(size)

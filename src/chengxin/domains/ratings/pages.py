@@ -24,7 +24,7 @@ DSR_ZH = {"dsr_description": "描述相符", "dsr_service": "服务态度", "dsr
 def merchant(
     account_id: str, request: Request, session: DB, actor: Actor = Depends(Require(P.public_read))
 ) -> HTMLResponse:
-    account = service.get_account(session, account_id)
+    account = service.merchant_account(session, actor, account_id)
     reveal = service.shows_raters(session, actor, account)
     m = service.merchant_credit(session, account, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
     subject, shown = None, []

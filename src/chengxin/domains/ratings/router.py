@@ -69,7 +69,7 @@ def credit_out(m: service.MerchantCredit) -> MerchantCreditOut:
 def merchant_credit(account_id: str, session: DB, actor: Actor = Depends(Require(P.public_read))) -> MerchantCreditOut:
     """A merchant's transaction credit (店铺信用): points, level, positive rate, store ratings, counts by
     score, recent reviews (buyers masked except for the merchant's own platform) and malicious-review flags."""
-    account = service.get_account(session, account_id)
+    account = service.merchant_account(session, actor, account_id)
     reveal = service.shows_raters(session, actor, account)
     m = service.merchant_credit(session, account, day=legal_today(), policy=rules.load_rules(), reveal=reveal)
     return credit_out(m)

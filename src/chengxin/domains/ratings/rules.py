@@ -457,15 +457,3 @@ def _rated(
     if d is Direction.seller_to_buyer:
         rater, ratee = ratee, rater
     return Rated(o.order_id, rater, ratee, d, score, at, o.created_at, o.item_id, o.amount_fen, is_default, dsr)
-
-
-def mask_account(account_id: str) -> str:
-    """A rater's account as the public sees it (脱敏): first and last character only."""
-    if len(account_id) <= 2:
-        return account_id[0] + "*"
-    return account_id[0] + "*" * min(len(account_id) - 2, 4) + account_id[-1]
-
-
-def reveals_raters(*, is_credit_centre: bool, reader_platform: str | None, account_platform: str) -> bool:
-    """Raters' accounts are shown unmasked to the credit centre and to the rated account's own platform."""
-    return is_credit_centre or (reader_platform is not None and reader_platform == account_platform)

@@ -16,7 +16,7 @@ from chengxin.domains.market.models import MarketAccount, Order
 from chengxin.domains.ratings import chain, intake, rules
 from chengxin.domains.ratings.models import CreditPoints, Rating, RatingFlag, RatingReply
 from chengxin.errors import Conflict, InvalidInput, NotFound
-from chengxin.security import audit
+from chengxin.security import audit, masking
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Role
 
@@ -102,6 +102,16 @@ def get_account(session: Session, account_id: str) -> MarketAccount:
     return account
 
 
+def merchant_account(session: Session, actor: Actor, account_id: str) -> MarketAccount:
+    """The account whose transaction credit this actor may see: a seller's shop (店铺, public); an account
+    that only buys is a person's (脱敏: its id and its credit are not public), so to callers who may not see
+    it whole it is "not known", exactly like an account that does not exist."""
+    account = get_account(session, account_id)
+    if account.role != "seller" and not shows_raters(session, actor, account):
+        raise NotFound(f"account {account_id} is not known", code="account_not_found")
+    return account
+
+
 def platform_of(session: Session, actor: Actor) -> str | None:
     """The platform id (contract ``platform_id``) a platform actor speaks for: its organisation's code."""
     if actor.role is not Role.platform or actor.organisation_id is None:
@@ -111,12 +121,10 @@ def platform_of(session: Session, actor: Actor) -> str | None:
 
 
 def shows_raters(session: Session, actor: Actor, account: MarketAccount) -> bool:
-    """Raters' account ids are shown unmasked to the account's own platform and the credit centre."""
-    return rules.reveals_raters(
-        is_credit_centre=actor.role is Role.credit_centre,
-        reader_platform=platform_of(session, actor),
-        account_platform=account.platform_id,
-    )
+    """Raters' account ids are shown unmasked to the account's own platform and to the roles the masking
+    policy names (``security/masking.toml``: the credit centre)."""
+    own = platform_of(session, actor) == account.platform_id
+    return masking.reveals(masking.Field.account_id, role=actor.role, purpose=actor.purpose, own=own)
 
 
 def merchant_credit(
@@ -198,7 +206,7 @@ def _reviews(session: Session, initial: list[Rating], *, reveal: bool) -> list[R
         out.append(
             Review(
                 rating_id=r.rating_id,
-                rater=r.rater_account_id if reveal else rules.mask_account(r.rater_account_id),
+                rater=r.rater_account_id if reveal else masking.mask_account(r.rater_account_id),
                 score=r.score,
                 score_zh=rules.SCORE_ZH[rules.Score(r.score)] if r.score else "",
                 text=r.text,

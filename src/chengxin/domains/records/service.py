@@ -28,12 +28,12 @@ from chengxin.domains.records.models import CreditRecord, UnmatchedRecord
 from chengxin.domains.records.rules import Change, Prepared, RecordRejected, Status, Submission
 from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.subjects.models import Subject
-from chengxin.domains.subjects.names import mask_ric
 from chengxin.errors import InvalidInput, PermissionDenied
 from chengxin.events import emit_batch
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
+from chengxin.security.masking import mask_ric
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Name normalisation (名称规范化) for search and matching, and masking (脱敏) of personal data.
+"""Name normalisation (名称规范化) for search and matching; the masks (脱敏) are in ``security.masking``.
 
 RULES.md "Identifiers": names must match across traditional/simplified script (繁简), full/half
 width (全角/半角), Chinese/ASCII brackets and company-form variants (有限公司 / 有限责任公司 …).
@@ -25,7 +25,18 @@ from functools import cache
 
 from opencc import OpenCC
 
-__all__ = ["COMPOUND_SURNAMES", "PROVINCES", "core_name", "mask_person_name", "mask_ric", "normalise_name"]
+# The masks live in security.masking (one place for 脱敏); re-exported here for existing callers.
+from chengxin.security.masking import COMPOUND_SURNAMES, mask_person_name, mask_ric, show_name
+
+__all__ = [
+    "COMPOUND_SURNAMES",
+    "PROVINCES",
+    "core_name",
+    "mask_person_name",
+    "mask_ric",
+    "normalise_name",
+    "shown_name",
+]
 
 
 @cache
@@ -265,58 +276,7 @@ def core_name(normalised: str) -> str:
     return text or normalised
 
 
-COMPOUND_SURNAMES = frozenset(
-    {
-        "欧阳",
-        "司马",
-        "诸葛",
-        "上官",
-        "东方",
-        "皇甫",
-        "尉迟",
-        "公孙",
-        "慕容",
-        "长孙",
-        "宇文",
-        "司徒",
-        "夏侯",
-        "轩辕",
-        "令狐",
-        "钟离",
-        "澹台",
-        "端木",
-    }
-)
-
-
 def shown_name(kind: str, name: str) -> str:
-    """A subject's name as shown outside: a legal person's as registered, a natural person's masked."""
-    return name if kind == "legal" else mask_person_name(name)
-
-
-def mask_person_name(name: str) -> str:
-    """姓名脱敏: keep the surname, mask the given name — 张三 → 张*, 欧阳娜娜 → 欧阳**.
-
-    Compound surnames (复姓) from :data:`COMPOUND_SURNAMES` are kept whole when a given name
-    follows; a single character is returned as is; Latin names keep their first letter
-    ("John Smith" → "J*********"). Surrounding whitespace is dropped.
-    """
-    text = name.strip()
-    if len(text) <= 1:
-        return text
-    keep = 2 if len(text) > 2 and text[:2] in COMPOUND_SURNAMES else 1
-    return text[:keep] + "*" * (len(text) - keep)
-
-
-def mask_ric(ric18: str) -> str:
-    """身份证号码脱敏: first 3 and last 4 characters, 11 asterisks — "320***********123X".
-
-    The common Chinese display mask: it keeps the province and the check digit region visible for
-    support staff without revealing the city, birth date or sequence. Other lengths (e.g. a
-    15-digit number) keep the same 3 + 4 characters; anything of 7 characters or fewer is fully
-    masked.
-    """
-    text = "".join(unicodedata.normalize("NFKC", ric18).split()).upper()
-    if len(text) <= 7:
-        return "*" * len(text)
-    return text[:3] + "*" * (len(text) - 7) + text[-4:]
+    """A subject's name as the public sees it: a legal person's as registered, a natural person's masked
+    (``security.masking.show_name``; pass the caller's role there to apply the masking policy)."""
+    return show_name(kind, name)

@@ -19,6 +19,7 @@ from chengxin.domains.records.files import credit_file
 from chengxin.domains.subjects import service
 from chengxin.domains.subjects.schemas import SearchResult
 from chengxin.ids import PathId
+from chengxin.security import masking
 from chengxin.security.actor import Actor
 from chengxin.security.http import Require, session_dep, state
 from chengxin.security.permissions import Permission as P
@@ -41,9 +42,9 @@ def search(
     result = (
         service.search(session, actor=actor, query=q, cipher=st.cipher)
         if q.strip()
-        else SearchResult(query=q, matched_by="none", results=[])
+        else SearchResult(query=masking.echo_query(q, role=actor.role), matched_by="none", results=[])
     )
-    ctx = {"q": q, "results": result.results, "matched_by": result.matched_by}
+    ctx = {"q": result.query, "results": result.results, "matched_by": result.matched_by}
     name = "_results.html" if request.headers.get("hx-request") else "index.html"
     return render(request, name, ctx)
 

@@ -120,18 +120,28 @@ class Disclosure:
 
 
 def disclosure_for(
-    kind: Kind, *, is_self: bool, can_read: bool, can_read_pii: bool, purpose: str | None, reveal_ric: bool
+    kind: Kind,
+    *,
+    is_self: bool,
+    can_read: bool,
+    can_read_pii: bool,
+    purpose: str | None,
+    reveal_ric: bool,
+    name_whole: bool = True,
+    ric_whole: bool = True,
 ) -> Disclosure:
     """A legal person's identity is public; a natural person's is personal information
     (PIPL §28: identity numbers are sensitive). The person sees its own file in clear; a
     reader with ``subjects:read`` sees the full name; the RIC in clear needs
-    ``subjects:read_pii``, a stated purpose and an explicit request to reveal it."""
+    ``subjects:read_pii``, a stated purpose and an explicit request to reveal it. ``name_whole`` /
+    ``ric_whole``: whether the masking policy (``security.masking``) shows the field whole to the
+    reader's role for its purpose — both the permission and the policy must allow it."""
     if kind is Kind.legal:
         return Disclosure(full_name=True, full_ric=False, verification=True)
     if is_self:
         return Disclosure(full_name=True, full_ric=True, verification=True)
     return Disclosure(
-        full_name=can_read,
-        full_ric=can_read_pii and bool(purpose) and reveal_ric,
+        full_name=can_read and name_whole,
+        full_ric=can_read_pii and ric_whole and bool(purpose) and reveal_ric,
         verification=can_read,
     )

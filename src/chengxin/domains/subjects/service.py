@@ -20,7 +20,7 @@ from chengxin.domains.subjects.identifiers import (
     validate_ric,
 )
 from chengxin.domains.subjects.models import Subject, SubjectRole
-from chengxin.domains.subjects.names import core_name, mask_person_name, mask_ric, normalise_name
+from chengxin.domains.subjects.names import core_name, normalise_name
 from chengxin.domains.subjects.schemas import (
     LegalSubjectIn,
     NaturalSubjectIn,
@@ -32,7 +32,7 @@ from chengxin.domains.subjects.schemas import (
 )
 from chengxin.domains.subjects.views import Key, SubjectView, view_by, view_of
 from chengxin.errors import Conflict, InvalidInput, NotFound
-from chengxin.security import audit
+from chengxin.security import audit, masking
 from chengxin.security.actor import Actor
 from chengxin.security.crypto import PiiCipher
 from chengxin.security.permissions import Permission
@@ -105,7 +105,7 @@ def new_subject_values(
     else:
         values["ric_cipher"] = cipher.encrypt(identity.code, context=RIC_CONTEXT)
         values["ric_index"] = ric_index(cipher, identity.code)
-        values["ric_masked"] = mask_ric(identity.code)
+        values["ric_masked"] = masking.mask_ric(identity.code)
     return values
 
 
@@ -263,6 +263,9 @@ def update_subject(session: Session, *, actor: Actor, subject_id: int, patch: Su
 
 
 def disclosure(actor: Actor, subject: SubjectView, *, reveal_ric: bool) -> rules.Disclosure:
+    """What of a subject's identity this actor sees whole: the permission to read it at all, and the
+    masking policy (``security/masking.toml``) for the actor's role and stated purpose."""
+    role, purpose = actor.role, actor.purpose
     return rules.disclosure_for(
         rules.Kind(subject.kind),
         is_self=actor.is_self(subject.id) and actor.can(Permission.self_read),
@@ -270,6 +273,8 @@ def disclosure(actor: Actor, subject: SubjectView, *, reveal_ric: bool) -> rules
         can_read_pii=actor.can(Permission.subjects_read_pii),
         purpose=actor.purpose,
         reveal_ric=reveal_ric,
+        name_whole=masking.reveals(masking.Field.person_name, role=role, purpose=purpose),
+        ric_whole=masking.reveals(masking.Field.ric, role=role, purpose=purpose),
     )
 
 
@@ -290,7 +295,7 @@ def present(
     ric: str | None = subject.ric_masked
     if subject.kind == rules.Kind.natural:
         if not d.full_name:
-            name, masked = mask_person_name(subject.name), ["name"]
+            name, masked = masking.mask_person_name(subject.name), ["name"]
         if d.full_ric and subject.ric_cipher is not None:
             ric = cipher.decrypt(subject.ric_cipher, context=RIC_CONTEXT)
         else:
@@ -343,7 +348,7 @@ def summarise(session: Session, *, actor: Actor, subjects: Sequence[SubjectView]
             if d.full_name:
                 revealed.append(s.id)
             else:
-                name = mask_person_name(s.name)
+                name = masking.mask_person_name(s.name)
                 masked.append("name")
         out.append(
             SubjectSummary(
@@ -385,23 +390,26 @@ def search(
     limit: int = 20,
 ) -> SearchResult:
     """Search by code (exact) or by name; people are found by name only by readers allowed to
-    see them, and only those readers may filter by verification status."""
+    see them, and only those readers may filter by verification status. The query is echoed back
+    masked when it looks like a person's name, identity number or phone (``masking.echo_query``)."""
+    echoed = masking.echo_query(query, role=actor.role, purpose=actor.purpose)
     if classify_code(query):
         try:
             found: list[SubjectView] = [view_by_code(session, code=query, cipher=cipher)]
         except (NotFound, InvalidInput):  # a code matching nothing is an empty result here
             found = []
-        return SearchResult(query=query, matched_by="code", results=summarise(session, actor=actor, subjects=found))
+        return SearchResult(query=echoed, matched_by="code", results=summarise(session, actor=actor, subjects=found))
     may_read = actor.can(Permission.subjects_read)
+    names = may_read and masking.reveals(masking.Field.person_name, role=actor.role, purpose=actor.purpose)
     found = subject_search.search_names(
         session,
         query=query,
-        include_natural=may_read,
+        include_natural=names,
         kind=kind,
         role=role,
         verification=verification if may_read else None,
         limit=limit,
     )
     return SearchResult(
-        query=query, matched_by="name" if query else "none", results=summarise(session, actor=actor, subjects=found)
+        query=echoed, matched_by="name" if query else "none", results=summarise(session, actor=actor, subjects=found)
     )
