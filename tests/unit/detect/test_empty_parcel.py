@@ -3,6 +3,7 @@ the Spark engine gives the same findings as Polars."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -182,7 +183,7 @@ def test_plausible_copies_at_a_partly_suspicious_outlet_are_flagged_but_its_hone
     assert found == {*(f"T{k}" for k in range(6)), *(f"P{k}" for k in range(6))}
     scored = ep.signals(data.collect(ep.waybill_features(data)))
     assert 0.3 <= _row(scored, "P0")["outlet_share"] < 0.5  # ... which the former 0.5 bar missed
-    strict = ep.Settings(outlet_share=0.5, seller_outlet_share=0.5)
+    strict = dataclasses.replace(ep.SETTINGS, outlet_share=0.5, seller_outlet_share=0.5)
     assert not set(ep.detect(data, {}, strict).get_column("entity_id")) & {f"P{k}" for k in range(6)}
 
 

@@ -4,6 +4,7 @@ cut after a brief dip are not."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -62,7 +63,7 @@ def test_a_finding_explains_itself() -> None:
 def test_the_window_is_a_setting() -> None:
     data = from_frames(_history({"raise_long_before": CASES["raise_long_before"]}))
     assert pf.detect(data, {}).height == 0
-    wide = pf.detect(data, {}, pf.Settings(lookback_days=60))
+    wide = pf.detect(data, {}, dataclasses.replace(pf.SETTINGS, lookback_days=60))
     assert wide.get_column("entity_id").to_list() == ["raise_long_before"]
 
 
@@ -81,6 +82,6 @@ def test_the_baseline_is_the_usual_price_not_a_brief_dip() -> None:
     history = pl.DataFrame(_history({"x": CASES["brief_dip_before_the_raise"]})["price_history"])
     episode = pf.episodes_with_prices(history).row(0, named=True)
     assert (episode["at_window"], episode["baseline"], episode["peak"]) == (8000, 10000, 12500)
-    short = pf.Settings(usual_days=10)  # only the dip in view: the old price is not known, flagged
+    short = dataclasses.replace(pf.SETTINGS, usual_days=10)  # only the dip in view: the old price is not known, flagged
     data = from_frames(_history({"x": CASES["brief_dip_before_the_raise"]}))
     assert pf.detect(data, {}).height == 0 and pf.detect(data, {}, short).height == 1

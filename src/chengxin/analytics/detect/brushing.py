@@ -40,7 +40,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import binom  # type: ignore[import-untyped]
 
-from chengxin.analytics.detect import features, latent
+from chengxin.analytics.detect import features, latent, rules
 from chengxin.analytics.detect import findings as fd
 from chengxin.analytics.detect import peeling as pe
 from chengxin.analytics.detect.dataset import Dataset
@@ -51,24 +51,26 @@ NEEDS = ("accounts", "account_links", "orders", "ratings")
 
 @dataclass(frozen=True)
 class Settings:
-    quick_quantile: float = 0.10  # a good rating sooner than this quantile of good ratings' delays is "quick"
-    new_account_days: float = 30.0  # an account younger than this when it ordered is new
-    alpha: float = 0.01  # family-wise error of "this seller's strong orders are no accident" (Bonferroni)
-    candidate_p: float = 1e-3  # a seller this unlikely by chance is a suspect…
-    min_shared: int = 3  # …and is flagged when it shares this many brushers with another suspect…
-    min_self: int = 2  # …or this many of its buyers are linked to the seller itself…
-    self_p: float = 0.01  # …and its strong orders this unlikely by chance (accounts of its own: strong already)
-    min_strong: int = 3  # never flag a seller on fewer strong orders than this
-    fake_posterior: float = 0.5  # an order at a flagged seller is fake when the latent model says so
-    item_min_strong: int = 3  # a target item (刷单款): this many strong orders, at least the seller's own rate
-    min_brusher_share: float = 0.05  # the pool's other customers: at least this share of fake-looking orders…
-    max_per_brusher: int = 3  # …counting at most this many of one brusher's orders at the shop
-    min_block_density: float = 0.3  # a ring reported as its own block: FRAUDAR density g(S) at least this
-    campaign_quantile: float = 0.05  # a seller's campaign: its strong orders' times from this quantile to 1 - it…
-    campaign_margin_days: float = 7.0  # …widened by this much on each side
+    """Thresholds and weights: ``defaults.toml`` [brushing] (each one explained there)."""
+
+    quick_quantile: float
+    new_account_days: float
+    alpha: float
+    candidate_p: float
+    min_shared: int
+    min_self: int
+    self_p: float
+    min_strong: int
+    fake_posterior: float
+    item_min_strong: int
+    min_brusher_share: float
+    max_per_brusher: int
+    min_block_density: float
+    campaign_quantile: float
+    campaign_margin_days: float
 
 
-SETTINGS = Settings()
+SETTINGS = rules.load(Settings, "brushing")
 EM_SIGNALS = (
     "empty_parcel", "self_linked", "quick_top", "refund_after_good", "new_account", "dsr_top", "rated_good",
     "edge_strong", "ring_elsewhere", "ring_linked", "brushed_item", "in_campaign",

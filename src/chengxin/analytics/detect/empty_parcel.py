@@ -27,13 +27,13 @@ The signals are combined as a noisy-OR of their weights (``Settings``); a waybil
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from chengxin.analytics.detect import features
+from chengxin.analytics.detect import features, rules
 from chengxin.analytics.detect import findings as fd
 from chengxin.analytics.detect.dataset import Dataset
 from chengxin.analytics.engines import materialize
@@ -45,31 +45,23 @@ HOUR_S = 3600.0
 
 @dataclass(frozen=True)
 class Settings:
-    light_ratio: float = 0.25  # weight below this share of the category's median per unit is "light"
-    very_light_ratio: float = 0.1  # below this share the light signal counts fully
-    # Minimum plausible hours from collection to signature by the longest shared division prefix:
-    # same county (6 digits), same city (4), same province (2), elsewhere (0).
-    min_hours: tuple[tuple[int, float], ...] = ((6, 1.0), (4, 3.0), (2, 8.0), (0, 16.0))
-    fast_handling_minutes: float = 15.0  # shipped this soon after payment: scripted (lockstep)
-    label_slack_minutes: float = 5.0  # a waybill created this long before payment was bought in advance
-    outlet_min_parcels: int = 5  # an outlet's share is judged from this many parcels on
-    # A third of an outlet's parcels (or of a seller's other parcels there) suspicious on their own signals
-    # is far above what honest outlets show, yet reachable by services that also copy plausible parcels.
-    outlet_share: float = 0.3  # share of an outlet's parcels suspicious on the other signals
-    seller_outlet_share: float = 0.3  # share of the seller's other parcels at the outlet suspicious on them
-    context_lift: float = 10.0  # and either share at least this many times the median outlet's share
-    base_threshold: float = 0.5  # "suspicious on the other signals" for the outlet share
-    threshold: float = 0.6  # decision: a waybill at or above this score is a finding
-    weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "light": 0.55, "no_movement": 0.45, "off_route": 0.3, "too_fast": 0.35, "reused": 0.55,
-            "lockstep": 0.25, "outlet": 0.4,
-            "seller_outlet": 0.4,
-        }
-    )  # fmt: skip
+    """Thresholds and weights: ``defaults.toml`` [empty_parcel] (each one explained there)."""
+
+    light_ratio: float
+    very_light_ratio: float
+    min_hours: tuple[tuple[int, float], ...]
+    fast_handling_minutes: float
+    label_slack_minutes: float
+    outlet_min_parcels: int
+    outlet_share: float
+    seller_outlet_share: float
+    context_lift: float
+    base_threshold: float
+    threshold: float
+    weights: dict[str, float]
 
 
-SETTINGS = Settings()
+SETTINGS = rules.load(Settings, "empty_parcel")
 SIGNAL_TEXT = {
     "light": "weight far below its category's median",
     "no_movement": "no departure or arrival scan",

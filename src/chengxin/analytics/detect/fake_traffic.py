@@ -26,11 +26,12 @@ shared device.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import polars as pl
 
 from chengxin.analytics.detect import findings as fd
+from chengxin.analytics.detect import rules
 from chengxin.analytics.detect.dataset import Dataset
 from chengxin.analytics.detect.features import noisy_or
 
@@ -40,33 +41,30 @@ NEEDS = ("traffic",)
 
 @dataclass(frozen=True)
 class Settings:
-    min_events: int = 8  # rate and regularity are judged from this many events on
-    max_cv: float = 0.3  # gaps this regular are a script's
-    long_events: int = 50  # from this many events the gaps' CV is a reliable estimate, and ...
-    long_max_cv: float = 0.5  # ... this is regular enough: long human traces have pauses (CV >= 1)
-    rapid_seconds: float = 3.0  # median gap below this: faster than anyone reads a page
-    broad_sellers_per_minute: float = 2.0  # distinct sellers per active minute, with no cart
-    broad_min_sellers: int = 10
-    device_visitors: int = 6  # a device seen with this many visitors is a phone farm (families share 2-4)
-    ip_visitors: int = 30  # an IP shared by this many visitors (offices share tens)
-    prefix_visitors: int = 80  # an IPv4 /24 shared by this many visitors
-    farm_share: float = 0.9  # share of the visitor's events on its main seller
-    farm_min_events: int = 3
-    farm_minutes: int = 10
-    farm_size: int = 5  # single-seller visitors active on the seller in one bucket
-    farm_repeats: int = 2  # buckets in which the visitor is part of such a crowd
-    network_visitors: int = 10  # an IP or device with this many visitors ...
-    network_focus: float = 0.8  # ... this share of whom have the same main seller is a farm's network
-    threshold: float = 0.6
-    weights: dict[str, float] = field(
-        default_factory=lambda: {
-            "regular": 0.6, "rapid": 0.6, "broad": 0.45, "shared_device": 0.45, "shared_ip": 0.3, "farm": 0.65,
-            "focused_network": 0.45,
-        }
-    )  # fmt: skip
+    """Thresholds and weights: ``defaults.toml`` [fake_traffic] (each one explained there)."""
+
+    min_events: int
+    max_cv: float
+    long_events: int
+    long_max_cv: float
+    rapid_seconds: float
+    broad_sellers_per_minute: float
+    broad_min_sellers: int
+    device_visitors: int
+    ip_visitors: int
+    prefix_visitors: int
+    farm_share: float
+    farm_min_events: int
+    farm_minutes: int
+    farm_size: int
+    farm_repeats: int
+    network_visitors: int
+    network_focus: float
+    threshold: float
+    weights: dict[str, float]
 
 
-SETTINGS = Settings()
+SETTINGS = rules.load(Settings, "fake_traffic")
 SIGNAL_TEXT = {
     "regular": "machine-regular gaps between events",
     "rapid": "events faster than a person reads",

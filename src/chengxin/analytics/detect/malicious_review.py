@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import narwhals.stable.v2 as nw
 import polars as pl
 
-from chengxin.analytics.detect import features
+from chengxin.analytics.detect import features, rules
 from chengxin.analytics.detect import findings as fd
 from chengxin.analytics.detect.dataset import Dataset
 
@@ -44,21 +44,20 @@ DISPUTE = r"(恶意|敲诈|勒索|职业差评|差评师|威胁)"
 
 @dataclass(frozen=True)
 class Settings:
-    burst_days: float = 3.0  # other bad ratings of the seller within ± this many days…
-    burst_min: int = 3  # …at least this many, from other accounts
-    burst_factor: float = 4.0  # …and this many times what the seller's own bad-rating rate predicts
-    new_account_days: float = 30.0
-    one_shot_orders: int = 2  # the rater has at most this many orders in the dataset
-    cheap_quantile: float = 0.25  # the order's amount within the seller's cheapest quarter
-    threshold: float = 0.8  # noisy-OR score a rating must reach on its own…
-    campaign_share: float = 0.4  # …or the share of colluding writers in its burst that makes it a campaign
-    weights: tuple[tuple[str, float], ...] = (
-        ("burst", 0.45), ("new_account", 0.4), ("one_shot", 0.3), ("linked", 0.55), ("rival", 0.6),
-        ("demand", 0.5), ("cheap", 0.15), ("disputed", 0.35), ("low_dsr", 0.15),
-    )  # fmt: skip
+    """Thresholds and weights: ``defaults.toml`` [malicious_review] (each one explained there)."""
+
+    burst_days: float
+    burst_min: int
+    burst_factor: float
+    new_account_days: float
+    one_shot_orders: int
+    cheap_quantile: float
+    threshold: float
+    campaign_share: float
+    weights: tuple[tuple[str, float], ...]
 
 
-SETTINGS = Settings()
+SETTINGS = rules.load(Settings, "malicious_review")
 
 
 def rating_facts(data: Dataset, s: Settings = SETTINGS) -> pl.DataFrame:

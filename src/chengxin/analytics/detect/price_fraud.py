@@ -33,6 +33,7 @@ from datetime import timedelta
 import polars as pl
 
 from chengxin.analytics.detect import findings as fd
+from chengxin.analytics.detect import rules
 from chengxin.analytics.detect.dataset import Dataset
 
 NAME = "price_fraud"
@@ -41,16 +42,18 @@ NEEDS = ("price_history", "items")
 
 @dataclass(frozen=True)
 class Settings:
-    lookback_days: int = 45  # how far before a promotion a raise counts as "first raising the price"
-    usual_days: int = 60  # the baseline is the usual (time-weighted median) price of this many days before the rise
-    reference_days: int = 7  # §19: the 原价 is the lowest price of the seven days before the promotion
-    min_raise: float = 0.2  # a raise under a fifth of the baseline is ordinary repricing, not an inflated 原价
-    tolerance: float = 0.0  # the promotion price may be this share below the baseline and still be fake
-    base_score: float = 0.6  # score of the pattern itself
-    raise_for_full_score: float = 0.5  # a raise of this share adds the remaining 0.4
+    """Thresholds and weights: ``defaults.toml`` [price_fraud] (each one explained there)."""
+
+    lookback_days: int
+    usual_days: int
+    reference_days: int
+    min_raise: float
+    tolerance: float
+    base_score: float
+    raise_for_full_score: float
 
 
-SETTINGS = Settings()
+SETTINGS = rules.load(Settings, "price_fraud")
 
 
 def _episodes(history: pl.DataFrame) -> pl.DataFrame:
