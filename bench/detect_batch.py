@@ -15,7 +15,7 @@ and the orders between them, are its brushing findings, scored against the same 
 flagged sellers, timed inside a run of ``empty_parcel`` and ``brushing`` over the dataset), then the same
 buyer×seller graph as ``anchor`` built from the dataset's orders, and on it ``peeling.densest`` (batch peel
 of the whole graph), ``peeling.blocks`` (weighted τ-core, components, every dense block peeled out in
-turn) and the exact ``peeling.greedy`` (one node at a time, in Python), in edges per second.
+turn) and the exact ``peeling.greedy`` (one node at a time, compiled with numba), in edges per second.
 
 ``spark``: every detector on Polars and then on Spark local mode (``local[2]``) over the same dataset;
 findings compared entity for entity, scores and groups included.

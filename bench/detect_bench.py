@@ -454,7 +454,7 @@ def _peel_section(run: DetectRun) -> list[str]:
     out += [
         f"| `peeling.densest` (batch peel, whole graph at once) | whole | {p['edges']:,} | {p['densest']['seconds']} "
         f"| {p['densest']['edges_per_s']:,} | 1 | {mark(p['densest']['edges_per_s'])} |",
-        f"| `peeling.greedy` (exact greedy, one node at a time in Python; plain FRAUDAR's peel) | whole "
+        f"| `peeling.greedy` (exact greedy, one node at a time, compiled with numba; plain FRAUDAR's peel) | whole "
         f"| {p['edges']:,} | {p['greedy']['seconds']} | {p['greedy']['edges_per_s']:,} | 1 "
         f"| {mark(p['greedy']['edges_per_s'])} |",
         f"| `peeling.greedy` inside the ring finder ({rf['greedy_calls']} peels: once per ring, then once more) "
