@@ -150,6 +150,7 @@ def _blocks(orders: pl.DataFrame, flagged: pl.Series, s: Settings) -> pl.DataFra
         orders.filter(pl.col("strong") & pl.col("seller_account_id").is_in(flagged.implode()))
         .group_by("buyer_account_id", "seller_account_id")
         .len()
+        .sort("buyer_account_id", "seller_account_id")  # sums in one order: the same densities on every run
     )
     schema = {"seller_account_id": pl.String, "block": pl.Int64, "block_density": pl.Float64}
     if edges.height == 0:
@@ -352,8 +353,8 @@ def _findings(flagged: pl.DataFrame, fake: pl.DataFrame) -> pl.DataFrame:
     buyers = (
         fake.group_by("buyer_account_id")
         .agg(
-            pl.col("order_id").alias("orders"),
-            pl.col("seller_account_id").unique().alias("sellers"),
+            pl.col("order_id").sort().alias("orders"),  # sorted: the same evidence on every run
+            pl.col("seller_account_id").unique().sort().alias("sellers"),
             pl.col("strong").sum().alias("strong"),
             pl.col("block").min(),  # the lowest-numbered ring of its sellers: the same on every run
         )

@@ -94,7 +94,9 @@ def _sharing(traffic: pl.DataFrame) -> pl.DataFrame:
         counts = (
             pairs.with_columns(pl.len().over("_v").alias("n"))
             .group_by("visitor_id")
-            .agg(pl.col("n").max().alias(f"{name}_visitors"), pl.col("_v").sort_by("n").last().alias(f"top_{name}"))
+            .agg(
+                pl.col("n").max().alias(f"{name}_visitors"), pl.col("_v").sort_by("n", "_v").last().alias(f"top_{name}")
+            )
         )
         out = out.join(counts, on="visitor_id", how="left")
     return out
@@ -104,8 +106,12 @@ def _farm(traffic: pl.DataFrame, s: Settings) -> pl.DataFrame:
     """Per visitor: its main seller and the number of buckets where it was one of a crowd of
     single-seller visitors on that seller."""
     per = traffic.group_by("visitor_id", "seller_account_id").agg(pl.len().alias("n"))
-    main = per.with_columns(pl.col("n").sum().over("visitor_id").alias("total")).sort("n", descending=True)
-    main = main.unique("visitor_id", keep="first").with_columns((pl.col("n") / pl.col("total")).alias("main_share"))
+    main = per.with_columns(pl.col("n").sum().over("visitor_id").alias("total")).sort(
+        ["n", "seller_account_id"], descending=[True, False]
+    )  # ties: the lowest seller id, the same on every run
+    main = main.unique("visitor_id", keep="first", maintain_order=True).with_columns(
+        (pl.col("n") / pl.col("total")).alias("main_share")
+    )
     focused = main.filter(pl.col("main_share") >= s.farm_share, pl.col("total") >= s.farm_min_events)
     events = traffic.join(focused.select("visitor_id", "seller_account_id"), on=["visitor_id", "seller_account_id"])
     buckets = events.select(

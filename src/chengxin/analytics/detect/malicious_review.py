@@ -235,13 +235,14 @@ def _findings(data: Dataset, flagged: pl.DataFrame) -> pl.DataFrame:
         flagged.group_by("rater_account_id")
         .agg(
             pl.col("score").max(),
-            pl.col("group_id").first(),
-            pl.col("rating_id").alias("ratings"),
-            pl.col("seller_account_id").unique().alias("victims"),
+            pl.col("group_id").min(),  # lists and ties sorted: the same evidence on every run
+            pl.col("rating_id").sort().alias("ratings"),
+            pl.col("seller_account_id").unique().sort().alias("victims"),
             pl.col("rivals")
             .list.explode(keep_nulls=False, empty_as_null=False)
             .drop_nulls()
             .unique()
+            .sort()
             .alias("competitor_account_id"),
         )
         .select(

@@ -38,7 +38,9 @@ def load(cls: type[T], detector: str, path: Path | None = None) -> T:
     problems += [f"[{detector}] {k}: missing" for k in fields if k not in table]
     problems += [f"[{detector}] {k}: unknown setting" for k in table if k not in fields]
     values = {k: _typed(v, str(fields[k].type)) for k, v in table.items() if k in fields}
-    problems += [f"[{detector}] {k}: expected {fields[k].type}, got {table[k]!r}" for k, v in values.items() if v is None]
+    problems += [
+        f"[{detector}] {k}: expected {fields[k].type}, got {table[k]!r}" for k, v in values.items() if v is None
+    ]
     if problems:
         raise UnusableInput(f"detection rules {where}: " + "; ".join(problems), code="detection_rules_invalid")
     return cls(**values)
