@@ -61,36 +61,49 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, ge=1024, description="Largest attachment (objection and repair materials) accepted, in bytes."
     )
     attachment_store: str = Field(
-        "local", description="Where attachments are kept: `local` (files under `<var_dir>/attachments`) or `memory` "
-        "(tests only: lost when the process ends)."
+        "local",
+        description="Where attachments are kept: `local` (files under `<var_dir>/attachments`) or `memory` "
+        "(tests only: lost when the process ends).",
     )
     jobs_enabled: bool = Field(
-        True, description="Run the daily jobs (publicity expiry …) inside `chengxin serve`; false when cron runs "
-        "`chengxin jobs run` instead."
+        True,
+        description="Run the daily jobs (publicity expiry …) inside `chengxin serve`; false when cron runs "
+        "`chengxin jobs run` instead.",
     )
     jobs_interval_s: int = Field(3600, ge=10, description="Seconds between the server's checks for due daily jobs.")
     spark_master: str = Field(
         "local[2]", description="Spark master for `--engine spark` (`local[N]` runs Spark inside the process's JVM)."
     )
     spark_driver_memory: str = Field(
-        "6g", description="Spark's driver memory (`spark.driver.memory`); in local mode the driver is the executor: "
-        "detection on 1M orders needs about 6g (2g fails with TaskResultLost)."
+        "6g",
+        description="Spark's driver memory (`spark.driver.memory`); in local mode the driver is the executor: "
+        "detection on 1M orders needs about 6g (2g fails with TaskResultLost).",
     )
     metrics_public: bool = Field(False, description="Serve /metrics without a token (only on a private network).")
     query_retention_years: int = Field(
         5, ge=1, description="Years query records (查询登记) are kept; the `queries.retention` job deletes older ones."
     )
     public_query_rate: int = Field(
-        30, ge=1, description="Public queries (`/api/v1/queries/public`) one client (token or address) may make per "
-        "minute in each server process; more get 429 with Retry-After."
+        30,
+        ge=1,
+        description="Public queries (`/api/v1/queries/public`) one client (token or address) may make per "
+        "minute in each server process; more get 429 with Retry-After.",
+    )
+    public_report_rate: int = Field(
+        5,
+        ge=1,
+        description="Credit reports (`POST /api/v1/reports`) one anonymous or public client (token or "
+        "address) may make per minute in each server process; more get 429 with Retry-After.",
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000", description="The site's public address, for links printed on documents (the "
-        "credit report's QR code points to `<public_base_url>/reports/verify/<number>`)."
+        "http://127.0.0.1:8000",
+        description="The site's public address, for links printed on documents (the "
+        "credit report's QR code points to `<public_base_url>/reports/verify/<number>`).",
     )
     report_signing_key: str = Field(
-        "", description="Base64 of a 32-byte Ed25519 private key signing credit reports. Empty means a key file "
-        "`<var_dir>/report-signing.key` is created on first use (fine for a demo, never for production)."
+        "",
+        description="Base64 of a 32-byte Ed25519 private key signing credit reports. Empty means a key file "
+        "`<var_dir>/report-signing.key` is created on first use (fine for a demo, never for production).",
     )
 
     def pool(self) -> PoolSettings:

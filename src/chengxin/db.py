@@ -289,6 +289,7 @@ def unit_of_work(db: Database, *, readonly: bool = False) -> Iterator[Session]:
     factory = db.read_sessions if readonly else db.write_sessions
     session = factory()
     session.info["readonly"] = readonly
+    session.info["db"] = db  # for work to do once it commits (e.g. queries.abuse)
     try:
         yield session
         if not readonly:

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts.models import Organisation
+from chengxin.domains.queries import abuse
 from chengxin.domains.queries.models import QueryRecord
 from chengxin.domains.subjects import service as subject_service
 from chengxin.domains.subjects.schemas import LegalSubjectIn
@@ -184,6 +185,7 @@ def test_bulk_queries_raise_an_alert_and_the_auditor_suspends_the_token(
         r = env.client.post(Q, json={"subject": code, "purpose": "onboarding"}, headers=plat)
         assert r.status_code == 200, r.text
         assert r.json()["basis"] == "purpose"  # a legal person: no authorisation needed
+    assert abuse.settle(db)  # the rules look at each query once it is committed, a moment later
     alerts = env.client.get("/api/v1/query-alerts", headers=auditor).json()
     bulk = [a for a in alerts if a["rule"] == "many_subjects"]
     assert len(bulk) == 1 and bulk[0]["count"] == low_thresholds and bulk[0]["account"].startswith("token:")
@@ -195,8 +197,15 @@ def test_bulk_queries_raise_an_alert_and_the_auditor_suspends_the_token(
     assert s.status_code == 200 and s.json()["status"] == "suspended"
     # the token is refused from its next request on, whatever it asks
     after = env.client.post(Q, json={"subject": codes[0], "purpose": "onboarding"}, headers=plat)
-    assert after.status_code == 401 and after.json()["code"] == "invalid_token"
-    assert env.client.get("/api/v1/me", headers=plat).status_code == 401
+    assert after.status_code == 403 and after.json()["code"] == "token_suspended", after.text
+    assert "批量查询无关主体" in after.json()["reason"] and "批量查询无关主体" in after.json()["message_zh"]
+    assert after.headers["content-type"].startswith("application/problem+json")
+    for other in (env.client.get("/api/v1/me", headers=plat),
+                  env.client.get("/me/queries", headers={**plat, "Accept": "text/html"}),
+                  env.client.post("/api/v1/checks", json={"scenario": "platform_onboarding",
+                                                          "subjects": [{"uscc": codes[0]}]}, headers=plat),
+                  env.client.post("/api/v1/reports", json={"code": codes[0]}, headers=plat)):  # fmt: skip
+        assert other.status_code == 403 and "token_suspended" in other.text, other.text
     token_id = int(bulk[0]["account"].split(":")[1])
     held = env.client.get("/api/v1/token-suspensions", headers=auditor).json()
     assert [t["token_id"] for t in held] == [token_id] and "批量查询无关主体" in held[0]["suspension_reason"]

@@ -4,8 +4,11 @@ does not match), the public key, the subject's self-service page; `chengxin repo
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from chengxin.cli.main import app
@@ -14,6 +17,7 @@ from chengxin.security.permissions import Role
 from tests.e2e.conftest import Env
 
 API = "/api/v1/reports"
+UNTIL = (date.today() + timedelta(days=365)).isoformat()
 
 
 def test_make_download_and_verify_over_http(env: Env) -> None:
@@ -54,14 +58,38 @@ def test_own_and_third_party_reports_are_permissioned(env: Env) -> None:
     assert c.get(f"{API}/{number}.pdf", headers=env.auth(Role.credit_centre)).status_code == 200
     refused = c.post(API, json={"subject_id": env.person_id, "kind": "self"}, headers=env.auth(Role.department))
     assert refused.status_code == 403 and refused.json()["code"] == "report_not_own"
-    no_consent = c.post(API, json={"subject_id": env.person_id, "kind": "third_party", "purpose": "招聘"},
+    no_consent = c.post(API, json={"subject_id": env.person_id, "kind": "third_party", "purpose": "hiring"},
                         headers=env.auth(Role.platform))  # fmt: skip
     assert no_consent.status_code == 403 and no_consent.json()["code"] == "authorisation_required"
-    authorised = c.post(API, json={"subject_id": env.person_id, "kind": "third_party", "purpose": "招聘",
-                                   "authorisation_ref": "AUTH-2026-001"}, headers=env.auth(Role.platform))  # fmt: skip
-    assert authorised.status_code == 201 and authorised.json()["authorisation_ref"] == "AUTH-2026-001"
-    shown = c.get(f"{API}/{authorised.json()['number']}.html", headers=env.auth(Role.platform)).text
-    assert env.person_ric not in shown and "AUTH-2026-001" in shown  # a platform: the RIC masked (masking policy)
+    free_text = c.post(API, json={"subject_id": env.person_id, "kind": "third_party", "purpose": "招聘"},
+                       headers=env.auth(Role.platform))  # fmt: skip
+    assert free_text.status_code == 403 and free_text.json()["code"] == "purpose_unknown"
+    # the person authorises the platform online (hiring: identity and records); the report relies on it
+    plat_org = c.get("/api/v1/me", headers=env.auth(Role.platform)).json()["organisation_id"]
+    grant = {"organisation_id": plat_org, "purpose": "hiring", "scope": ["identity", "records"], "valid_until": UNTIL}
+    granted = c.post("/api/v1/me/authorisations", headers=env.auth(Role.subject), json=grant)
+    assert granted.status_code == 201, granted.text
+    auth_id = granted.json()["id"]
+    body = {"subject_id": env.person_id, "kind": "third_party", "purpose": "hiring", "authorisation_id": auth_id}
+    authorised = c.post(API, json=body, headers=env.auth(Role.platform))
+    assert authorised.status_code == 201, authorised.text
+    made = authorised.json()
+    assert (made["purpose"], made["authorisation_id"], made["legal_basis"]) == ("hiring", auth_id, None)
+    assert made["query_id"] and made["authorisation_ref"] is None  # granted online: no consent form number
+    shown = c.get(f"{API}/{made['number']}.html", headers=env.auth(Role.platform)).text
+    assert env.person_ric not in shown and f"第 {auth_id} 号授权" in shown and "招聘录用" in shown  # RIC masked
+    # the person sees it under "who looked at my file", as a credit report
+    seen = c.get("/api/v1/me/queries", headers=env.auth(Role.subject)).json()
+    assert [(q["kind"], q["purpose"], q["authorisation_id"], q["id"]) for q in seen] == [
+        ("report", "hiring", auth_id, made["query_id"])
+    ]
+    page = c.get("/me/queries", headers={**env.auth(Role.subject), "Accept": "text/html"}).text
+    assert "信用报告" in page and "测试电商平台" in page
+    # … withdraws it: the next report is refused with the reason
+    assert c.post(f"/api/v1/me/authorisations/{auth_id}/withdraw", headers=env.auth(Role.subject)).status_code == 200
+    again = c.post(API, json=body, headers=env.auth(Role.platform))
+    assert again.status_code == 403 and again.json()["code"] == "authorisation_withdrawn"
+    assert again.headers["content-type"].startswith("application/problem+json") and again.json()["message_zh"]
     page = c.get("/me/report", headers=env.auth(Role.subject))
     assert page.status_code == 200 and "下载我的信用报告" in page.text and number in page.text
 
@@ -79,3 +107,26 @@ def test_cli_make_and_verify(env: Env, cli_env: Settings, tmp_path: Path) -> Non
     assert bad.exit_code == 1 and "signature_mismatch" in bad.output
     third = CliRunner().invoke(app, ["reports", "make", env.person_ric, "--kind", "third_party", "--out", str(out)])
     assert third.exit_code != 0 and "purpose_required" in third.output
+    no_basis = CliRunner().invoke(app, ["reports", "make", env.person_ric, "--kind", "third_party", "--purpose",
+                                        "supervision", "--out", str(out)])  # fmt: skip
+    assert no_basis.exit_code != 0 and "authorisation_required" in no_basis.output
+    lawful = CliRunner().invoke(app, ["reports", "make", env.person_ric, "--kind", "third_party", "--purpose",
+                                      "supervision", "--legal-basis", "《行政处罚法》第五十五条", "--out", str(out),
+                                      "--json"])  # fmt: skip
+    assert lawful.exit_code == 0, lawful.output
+    made = json.loads(lawful.output)
+    assert made["purpose"] == "supervision" and made["legal_basis"] == "《行政处罚法》第五十五条" and made["query_id"]
+
+
+def test_public_reports_are_rate_limited_per_client(env: Env, settings: Settings) -> None:
+    from chengxin.app import create_app
+
+    with TestClient(create_app(settings.model_copy(update={"public_report_rate": 2}))) as c:
+        body = {"code": env.person_ric, "kind": "public"}
+        assert [c.post(API, json=body).status_code for _ in range(2)] == [201, 201]
+        over = c.post(API, json=body)
+        assert over.status_code == 429 and over.json()["code"] == "rate_limited", over.text
+        assert 1 <= int(over.headers["Retry-After"]) <= 60 and "出具信用报告过于频繁" in over.json()["message_zh"]
+        # callers with another role (a platform's token) are not limited by it
+        assert [c.post(API, json=body, headers=env.auth(Role.platform)).status_code for _ in range(3)] == [201] * 3
+        assert c.post(API, json=body).status_code == 429  # the anonymous client is still over

@@ -4,6 +4,7 @@ print the signing key."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -11,6 +12,7 @@ import typer
 from chengxin.cli.common import console, database, handle_errors, out, print_json_line
 from chengxin.config import get_settings
 from chengxin.db import unit_of_work
+from chengxin.domains.accounts import service as accounts
 from chengxin.domains.reports import service
 from chengxin.errors import UnusableInput
 from chengxin.security.actor import cli_actor
@@ -26,22 +28,34 @@ def make_cmd(
     code: str = typer.Argument(..., help="the subject's USCC or resident identity number"),
     kind: str = typer.Option("public", "--kind", help="self | public | third_party"),
     out_file: Path = typer.Option(..., "--out", help="where to write the signed PDF"),
-    purpose: str | None = typer.Option(None, "--purpose", help="the purpose (required for third_party)"),
-    authorisation: str | None = typer.Option(None, "--authorisation", help="the subject's authorisation reference"),
+    purpose: str | None = typer.Option(
+        None, "--purpose", help="third_party: a query purpose's code (`chengxin queries purposes`), required"
+    ),
+    authorisation: int | None = typer.Option(
+        None,
+        "--authorisation",
+        min=1,
+        help="third_party, a natural person: the id of the person's authorisation given to the credit centre",
+    ),  # fmt: skip
+    legal_basis: str | None = typer.Option(
+        None, "--legal-basis", help="third_party: the legal basis (法定依据) instead, for purposes that allow it"
+    ),
     html: Path | None = typer.Option(None, "--html", help="also write the HTML version here"),
     as_json: bool = typer.Option(False, "--json", help="print the registered report as one JSON line"),
 ) -> None:
     """Make a signed, registered report of the subject (as the credit centre: a self report is made on the
-    subject's behalf) and write the PDF."""
+    subject's behalf; a third-party report is an authorised query, registered in the query register) and
+    write the PDF."""
     if kind not in KINDS:
         raise UnusableInput(f"--kind must be one of {', '.join(KINDS)}", code="report_kind_unknown",
                             message_zh="报告类型无效")  # fmt: skip
     settings = get_settings()
     db = database(settings)
     with unit_of_work(db) as session:
-        issued = service.issue(session, actor=cli_actor().with_purpose(purpose), settings=settings,
-                               cipher=cipher(settings), kind=kind, code=code, purpose=purpose,
-                               authorisation_ref=authorisation)  # fmt: skip
+        actor = replace(cli_actor().with_purpose(purpose), organisation_id=accounts.credit_centre_id(session))
+        issued = service.issue(session, actor=actor, settings=settings, cipher=cipher(settings), kind=kind,
+                               code=code, purpose=purpose, authorisation_id=authorisation,
+                               legal_basis=legal_basis)  # fmt: skip
         registered = service.out(issued.report)
     out_file.write_bytes(issued.pdf)
     if html is not None:

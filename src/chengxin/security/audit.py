@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from chengxin.db import Base, UTCDateTime, bulk_insert, table_of, utcnow
+from chengxin.db import Base, UTCDateTime, bulk_insert, driver_values, pg_insert_sql, table_of, utcnow
 from chengxin.errors import InvalidInput
 from chengxin.security.actor import Actor
 
@@ -53,6 +53,7 @@ class AuditEntry(Base):
     entry_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+_TABLE = table_of(AuditEntry)
 _HASHED = (
     "seq",
     "occurred_at",
@@ -70,6 +71,11 @@ _HASHED = (
     "request_id",
     "prev_hash",
 )
+
+
+_COLUMNS = (*_HASHED, "entry_hash")
+_SQLITE_INSERT = f"INSERT INTO audit_entries ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_FEW = 20  # entries written by one INSERT on the driver's cursor; more go through ``bulk_insert``
 
 
 def _canonical_time(value: datetime) -> str:
@@ -98,13 +104,44 @@ class Event:
     detail: dict[str, Any] | None = None
 
 
-def _lock_head(session: Session) -> tuple[int, str]:
+def _lock_head(session: Session, *, locked: bool = False) -> tuple[int, str]:
     if session.info.get("readonly"):
         raise RuntimeError("audit entries need a writing unit of work")
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql(PG_LOCK)
-    # On SQLite the writing unit of work began with BEGIN IMMEDIATE: writers are serialised.
-    return head(session)
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    if raw is None or conn.dialect.name not in ("postgresql", "sqlite"):
+        if not locked and conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(PG_LOCK)
+        return head(session)
+    # the driver's own cursor: an entry is written on every audited request's path
+    cur = raw.cursor()
+    try:
+        if not locked and conn.dialect.name == "postgresql":
+            cur.execute(PG_LOCK)
+        # On SQLite the writing unit of work began with BEGIN IMMEDIATE: writers are serialised. On PostgreSQL
+        # this statement's snapshot, taken after the lock was granted, sees every entry appended before.
+        cur.execute(HEAD)
+        return head_of(cur.fetchone())
+    finally:
+        cur.close()
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The entries as one INSERT for the driver (a few rows: every audited request writes one or two)."""
+    conn = session.connection()
+    raw = conn.connection.driver_connection
+    if raw is None or conn.dialect.name not in ("postgresql", "sqlite") or len(rows) > _FEW:
+        bulk_insert(session, _TABLE, rows)
+        return
+    data = driver_values(conn.dialect, _TABLE, _COLUMNS, rows)
+    cur = raw.cursor()
+    try:
+        if conn.dialect.name == "sqlite":
+            cur.executemany(_SQLITE_INSERT, data)
+        else:
+            cur.execute(pg_insert_sql(_TABLE, _COLUMNS, len(rows)), [v for row in data for v in row])
+    finally:
+        cur.close()
 
 
 def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list[str]:
@@ -112,13 +149,14 @@ def record_many(session: Session, actor: Actor, events: Iterable[Event]) -> list
     return record_each(session, [(actor, ev) for ev in events])
 
 
-def record_each(session: Session, entries: Sequence[tuple[Actor, Event]]) -> list[str]:
+def record_each(session: Session, entries: Sequence[tuple[Actor, Event]], *, locked: bool = False) -> list[str]:
     """Append an entry for each (actor, event) in the caller's transaction — the events of several
-    requests written together; returns their hashes."""
-    seq, prev = _lock_head(session)
+    requests written together; returns their hashes. ``locked``: the caller's transaction took the chain's
+    lock already (``PG_LOCK``, in a statement before this one)."""
+    seq, prev = _lock_head(session, locked=locked)
     rows = chained(seq, prev, entries, utcnow())
     if rows:
-        bulk_insert(session, table_of(AuditEntry), rows)
+        _insert(session, rows)
     return [r["entry_hash"] for r in rows]
 
 

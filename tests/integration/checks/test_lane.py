@@ -134,11 +134,22 @@ def test_a_token_changed_by_anyone_is_read_again(
     with unit_of_work(db) as s:
         s.execute(text("UPDATE api_tokens SET expires_at = NULL WHERE name = 'test-platform'"))
     assert client.post("/api/v1/checks", json=one, headers=_auth(world)).status_code == 200
+    with unit_of_work(db) as s:  # suspended by an auditor: refused with the reason, by the route
+        s.execute(text("UPDATE api_tokens SET suspended_at = :t, suspension_reason = '批量查询' "
+                       "WHERE name = 'test-platform'"), {"t": utcnow()})  # fmt: skip
+    suspended = client.post("/api/v1/checks", json=one, headers=_auth(world))
+    assert suspended.status_code == 403 and suspended.json()["code"] == "token_suspended"
+    assert suspended.json()["reason"] == "批量查询"
+    with unit_of_work(db) as s:
+        s.execute(
+            text("UPDATE api_tokens SET suspended_at = NULL, suspension_reason = NULL WHERE name = 'test-platform'")
+        )
+    assert client.post("/api/v1/checks", json=one, headers=_auth(world)).status_code == 200
     with unit_of_work(db) as s:
         s.execute(text("UPDATE api_tokens SET revoked_at = :t WHERE name = 'test-platform'"), {"t": utcnow()})
     revoked = client.post("/api/v1/checks", json=one, headers=_auth(world))
     assert revoked.status_code == 401 and revoked.json()["code"] == "invalid_token"
-    assert grants.count(secret) == 4 and _lane(client.app).answered == 4  # type: ignore[arg-type]
+    assert grants.count(secret) == 6 and _lane(client.app).answered == 5  # type: ignore[arg-type]
 
 
 def test_a_new_catalog_version_is_read_again(

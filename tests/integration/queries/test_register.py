@@ -81,6 +81,7 @@ def test_repeated_queries_open_one_alert_that_counts_on(db: Database, settings: 
     for _ in range(threshold + 2):
         with unit_of_work(db) as s:
             ask(s, actor, settings, codes[0])
+    assert abuse.settle(db)  # the rules look at each query once it is committed, off its path
     with unit_of_work(db, readonly=True) as s:
         found = abuse.alerts(s)
         assert [(a.rule, a.account, a.count) for a in found] == [("repeated_subject", "token:77", threshold + 2)]
@@ -89,15 +90,38 @@ def test_repeated_queries_open_one_alert_that_counts_on(db: Database, settings: 
         abuse.dismiss(s, actor=cli_actor("auditor"), alert_id=found[0].id, note="核实为正常复核")
     with unit_of_work(db) as s:  # closed: the next match opens a new alert
         ask(s, actor, settings, codes[0])
+    assert abuse.settle(db)
+    with unit_of_work(db, readonly=True) as s:
         assert [a.status for a in abuse.alerts(s, status=None)] == ["open", "dismissed"]
+
+
+def test_a_query_rolled_back_is_not_evaluated_and_one_outside_a_unit_of_work_is_at_once(
+    db: Database, settings: Settings
+) -> None:
+    actor, codes = setup(db, settings, sector="human_resources")
+    with pytest.raises(RuntimeError), unit_of_work(db) as s:
+        ask(s, actor, settings, codes[1], purpose="procurement")  # would be a purpose_mismatch
+        raise RuntimeError("the answer fails")
+    assert abuse.settle(db)
+    with unit_of_work(db, readonly=True) as s:
+        assert abuse.alerts(s) == []
+    with db.write_sessions() as s:  # a bare session: no unit of work to evaluate it after
+        ask(s, actor, settings, codes[1], purpose="procurement")
+        assert [a.rule for a in abuse.alerts(s)] == ["purpose_mismatch"]
+        s.rollback()
 
 
 def test_a_purpose_outside_the_organisations_business_raises_an_alert(db: Database, settings: Settings) -> None:
     actor, codes = setup(db, settings, sector="human_resources")
     with unit_of_work(db) as s:
         ask(s, actor, settings, codes[0], purpose="hiring")  # fits a human-resources department
+    assert abuse.settle(db)
+    with unit_of_work(db, readonly=True) as s:
         assert abuse.alerts(s) == []
+    with unit_of_work(db) as s:
         ask(s, actor, settings, codes[1], purpose="procurement")
+    assert abuse.settle(db)
+    with unit_of_work(db, readonly=True) as s:
         assert [a.rule for a in abuse.alerts(s)] == ["purpose_mismatch"]
 
 

@@ -9,11 +9,13 @@ import random
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chengxin.config import Settings
 from chengxin.db import Database, unit_of_work
 from chengxin.domains.accounts import service as accounts
+from chengxin.domains.queries import service as query_service
+from chengxin.domains.queries.models import QueryRecord
 from chengxin.domains.records import service as records
 from chengxin.domains.records.rules import Party, Submission
 from chengxin.domains.reports import service, signing
@@ -64,17 +66,19 @@ def test_kinds_registered_masked_and_verified(db: Database, settings: Settings, 
                                settings=settings, cipher=c, kind="public", code=ric)  # fmt: skip
         dept = _actor(Role.department, organisation_id=org)
         third = service.issue(s, actor=dept, settings=settings, cipher=c, kind="third_party", subject_id=sid,
-                              purpose="行政许可审查")  # fmt: skip
+                              purpose="supervision", legal_basis="《行政处罚法》第五十五条")  # fmt: skip
     # identity: in clear in the person's own report, masked in the public one (security.masking)
     assert own.content.identity.name == NAME and own.content.identity.ric == ric and own.content.grade is not None
     assert public.content.identity.name != NAME and public.content.identity.ric != ric
     assert set(public.content.identity.masked) == {"name", "ric"} and public.content.grade is None
-    assert third.content.identity.name == NAME and third.content.purpose == "行政许可审查"  # a department, by policy
+    assert third.content.identity.name == NAME and third.content.purpose == "行政监管、执法（法定职责）"  # by policy
+    assert third.content.legal_basis == "《行政处罚法》第五十五条"
     assert third.content.requester == "南京市市场监督管理局" and own.content.requester == "信用主体本人"
     assert sum(len(g.records) for g in own.content.groups) == 3
     with unit_of_work(db, readonly=True) as s:
         rows = {r.kind: r for r in s.scalars(select(IssuedReport))}
-        assert rows["third_party"].purpose == "行政许可审查" and rows["third_party"].organisation_id == org
+        assert rows["third_party"].purpose == "supervision" and rows["third_party"].organisation_id == org
+        assert rows["third_party"].legal_basis == "《行政处罚法》第五十五条" and rows["third_party"].query_id
         assert rows["self"].requester == me.label and rows["self"].sha256 == signing.sha256(own.pdf)
         assert (rows["public"].valid_until - rows["public"].issued_at) == timedelta(days=30)
         actions = [a for (a,) in s.execute(select(AuditEntry.action).where(AuditEntry.action == "report.issue"))]
@@ -129,9 +133,12 @@ def test_failures_name_what_does_not_match(db: Database, settings: Settings, per
     ("kind", "who", "purpose", "code"),
     [
         ("self", Role.department, None, "report_not_own"),
-        ("third_party", Role.subject, "招聘", "report_not_authorised"),
+        ("third_party", Role.subject, "hiring", "report_not_authorised"),
         ("third_party", Role.platform, None, "purpose_required"),
-        ("third_party", Role.platform, "招聘", "authorisation_required"),
+        ("third_party", Role.platform, "招聘", "purpose_unknown"),  # a code of the query purposes, not free text
+        ("third_party", Role.platform, "licensing", "purpose_not_allowed"),
+        ("third_party", Role.platform, "hiring", "authorisation_required"),
+        ("third_party", Role.department, "licensing", "authorisation_required"),  # no legal basis for licensing
     ],
 )
 def test_refusals_carry_their_reason(
@@ -144,3 +151,57 @@ def test_refusals_carry_their_reason(
     assert refused.value.code == code and refused.value.status == 403
     with unit_of_work(db, readonly=True) as s:
         assert s.scalar(select(IssuedReport.id)) is None
+
+
+def _authorise(db: Database, settings: Settings, org: int, ric: str, **kw: object) -> int:
+    dept = _actor(Role.department, organisation_id=org)
+    args: dict[str, object] = {"purpose": "licensing", "scope": ["identity", "records"], "reference": "授权书 R-1",
+                               "valid_from": None, "valid_until": date.today() + timedelta(days=90)} | kw  # fmt: skip
+    with unit_of_work(db) as s:
+        return query_service.record_authorisation(s, actor=dept, cipher=cipher(settings), code=ric, **args).id  # type: ignore[arg-type]
+
+
+def test_third_party_report_is_an_authorised_query(
+    db: Database, settings: Settings, person: tuple[int, str, int]
+) -> None:
+    """Admitted like an authorised query (the authorisation looked up, the rules asked), registered in the
+    query register (kind ``report``) so the person sees it; a withdrawn, expired or another organisation's
+    authorisation refuses the report with the rules' reason."""
+    sid, ric, org = person
+    c = cipher(settings)
+    dept = _actor(Role.department, organisation_id=org)
+    auth = _authorise(db, settings, org, ric)
+    with unit_of_work(db) as s:
+        made = service.issue(s, actor=dept, settings=settings, cipher=c, kind="third_party", subject_id=sid,
+                             purpose="licensing", authorisation_id=auth, client="10.1.2.3")  # fmt: skip
+    assert made.content.purpose == "行政许可审查" and made.content.authorisation_id == auth
+    assert made.content.authorisation_ref == "授权书 R-1" and sum(made.content.record_counts.values()) == 3
+    row = made.report
+    assert (row.purpose, row.authorisation_id, row.authorisation_ref) == ("licensing", auth, "授权书 R-1")
+    with unit_of_work(db, readonly=True) as s:
+        rec = s.get_one(QueryRecord, row.query_id)
+        assert (rec.kind, rec.subject_id, rec.purpose, rec.authorisation_id, rec.client) == (
+            "report", sid, "licensing", auth, "10.1.2.3")  # fmt: skip
+        assert rec.fields == ["identity", "records"] and rec.organisation_id == org
+        seen = query_service.seen_by(s, sid)
+        assert [(q.kind, q.organisation, q.purpose, q.authorisation_id) for q in seen] == [
+            ("report", "南京市市场监督管理局", "licensing", auth)
+        ]
+        assert query_service.KIND_ZH[seen[0].kind] == "信用报告"
+    # the person withdraws the authorisation: the next report relying on it is refused, nothing registered
+    with unit_of_work(db) as s:
+        query_service.withdraw(s, actor=_actor(Role.subject, subject_id=sid), subject_id=sid, authorisation_id=auth)
+    expired = _authorise(db, settings, org, ric, valid_from=date(2025, 1, 1), valid_until=date(2025, 12, 31))
+    with unit_of_work(db) as s:
+        other = accounts.create_organisation(s, actor=CENTRE, kind="department", name="某区人社局", sector="hr").id
+    foreign = _authorise(db, settings, other, ric)
+    for authorisation_id, code in ((auth, "authorisation_withdrawn"), (expired, "authorisation_expired"),
+                                   (foreign, "authorisation_other_organisation"),
+                                   (99999, "authorisation_not_found")):  # fmt: skip
+        with unit_of_work(db) as s, pytest.raises(PermissionDenied) as refused:
+            service.issue(s, actor=dept, settings=settings, cipher=c, kind="third_party", subject_id=sid,
+                          purpose="licensing", authorisation_id=authorisation_id)  # fmt: skip
+        assert refused.value.code == code and refused.value.status == 403
+    with unit_of_work(db, readonly=True) as s:
+        assert s.scalar(select(func.count()).select_from(IssuedReport)) == 1
+        assert s.scalar(select(func.count()).select_from(QueryRecord)) == 1

@@ -56,7 +56,7 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # suspended by an auditor (查询异常: queries.abuse) until lifted; refused like a revoked token meanwhile
+    # suspended by an auditor (查询异常: queries.abuse) until lifted; refused meanwhile (403 token_suspended)
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     suspension_reason: Mapped[str | None] = mapped_column(String(500))
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

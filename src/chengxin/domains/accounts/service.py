@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.accounts.models import ApiToken, Organisation, User, WebSession
-from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 from chengxin.security.passwords import hash_password, hash_secret, new_secret, verify_password
@@ -105,6 +105,11 @@ def find_organisation(session: Session, name: str) -> Organisation | None:
 
 def list_organisations(session: Session) -> list[Organisation]:
     return list(session.scalars(select(Organisation).order_by(Organisation.id)))
+
+
+def credit_centre_id(session: Session) -> int | None:
+    """The credit centre's organisation (the first of kind ``credit_centre``), None when there is none."""
+    return session.scalar(select(Organisation.id).where(Organisation.kind == "credit_centre").order_by(Organisation.id))
 
 
 def _check_role_binding(session: Session, role: Role, organisation_id: int | None, subject_id: int | None) -> None:
@@ -249,9 +254,34 @@ def lift_suspension(session: Session, *, actor: Actor, token_id: int, reason: st
     return token
 
 
+class TokenSuspended(PermissionDenied):
+    """A token an auditor suspended (查询异常: ``queries.abuse``): refused with the reason until lifted."""
+
+    code = "token_suspended"
+    title = "Token suspended"
+    title_zh = "该令牌已被暂停使用"
+
+
 def actor_for_token(session: Session, secret: str) -> Actor | None:
+    """The actor a token stands for; None when it is unknown, revoked or expired; ``TokenSuspended`` (403
+    ``token_suspended``, with the reason) while an auditor has it suspended."""
     grant = token_grant(session, secret)
-    return unexpired(*grant) if grant is not None else None
+    if grant is None:
+        suspended = session.execute(
+            select(ApiToken.id, ApiToken.suspended_at, ApiToken.suspension_reason).where(
+                ApiToken.secret_hash == hash_secret(secret), ApiToken.revoked_at.is_(None),
+                ApiToken.suspended_at.is_not(None),
+            )
+        ).first()  # fmt: skip
+        if suspended is not None:
+            token_id, at, reason = suspended
+            raise TokenSuspended(
+                f"token {token_id} was suspended by an auditor on {at:%Y-%m-%d %H:%M} UTC: {reason}",
+                message_zh=f"该令牌已被审计人员暂停使用（{reason}），请联系信用中心",
+                extra={"token_id": token_id, "suspended_at": at.isoformat() if at else None, "reason": reason},
+            )
+        return None
+    return unexpired(*grant)
 
 
 def unexpired(actor: Actor, expires_at: datetime | None) -> Actor | None:

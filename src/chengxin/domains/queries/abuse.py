@@ -1,25 +1,38 @@
 """Abuse detection over the query log (查询日志审查): the rules (``rules.findings``) look at each registered
 query with the same account's recent ones; a finding opens an alert, or counts on the open one. The auditor
-(``queries:review``) reviews alerts, dismisses them or suspends the account's token (lifted by hand)."""
+(``queries:review``) reviews alerts, dismisses them or suspends the account's token (lifted by hand).
+
+The rules look at a query once its register row is committed, off the query's path: ``after_commit`` hands
+it to one evaluator thread per process and database, which evaluates the queries committed meanwhile in one
+short transaction of its own — an alert a moment after the query, not a query waiting for the rules (the
+rules read up to ``RECENT_MAX`` of the account's rows). A query registered in a session that no unit of work
+opened is evaluated in place. ``settle`` waits until every committed query has been evaluated."""
 
 from __future__ import annotations
 
+import atexit
+import threading
+import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from chengxin.db import utcnow
+from chengxin.db import Database, unit_of_work, utcnow
 from chengxin.domains.accounts import service as accounts
 from chengxin.domains.accounts.models import ApiToken, Organisation
 from chengxin.domains.queries import rules
 from chengxin.domains.queries.models import QueryAlert, QueryRecord
 from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.observability import log
 from chengxin.security import audit
 from chengxin.security.actor import Actor
 
 RECENT_MAX = 1_000  # the account's queries in the window the rules see at most
 KEEP_IDS = 100
+MAX_BATCH = 200  # queries evaluated per transaction of the evaluator
+PENDING = "queries.abuse.pending"  # session.info: the queries registered in its transaction, to evaluate
 
 
 def _fits(session: Session, qr: rules.QueryRules, organisation_id: int | None) -> frozenset[str] | None:
@@ -46,6 +59,106 @@ def evaluate(
     recent = [rules.QueryEvent(id=r[0], account=r[1], subject_id=r[2], purpose=r[3], at=r[4]) for r in rows]
     found = rules.findings(recent, new, t=t, fits=_fits(session, qr, organisation_id))
     return [_raise(session, new, organisation_id, f) for f in found]
+
+
+# ---------------------------------------------------------------- off the query's path
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A registered query for the rules to look at once it is committed."""
+
+    event: rules.QueryEvent
+    organisation_id: int | None
+    qr: rules.QueryRules
+
+
+def after_commit(session: Session, pending: Pending) -> None:
+    """Evaluate this query once the caller's transaction commits (dropped if it rolls back); in place when the
+    session was not opened by a unit of work (no database to evaluate it in later)."""
+    db = session.info.get("db")
+    if db is None:
+        evaluate(session, pending.event, organisation_id=pending.organisation_id, qr=pending.qr)
+        return
+    session.info.setdefault(PENDING, []).append(pending)
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    pending = session.info.pop(PENDING, None)
+    if pending:
+        _evaluator(session.info["db"]).submit(pending)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(PENDING, None)  # never committed: nothing to look at
+
+
+@dataclass
+class _Evaluator:
+    db: Database
+    queue: list[Pending] = field(default_factory=list)
+    busy: int = 0
+    ready: threading.Condition = field(default_factory=threading.Condition)
+
+    def __post_init__(self) -> None:
+        threading.Thread(target=self._loop, name="query-abuse", daemon=True).start()
+
+    def submit(self, items: list[Pending]) -> None:
+        with self.ready:
+            self.queue.extend(items)
+            self.ready.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self.ready:
+            while self.queue or self.busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.ready.wait(left)
+        return True
+
+    def _loop(self) -> None:
+        while True:
+            with self.ready:
+                while not self.queue:
+                    self.ready.wait()
+                batch, self.queue = self.queue[:MAX_BATCH], self.queue[MAX_BATCH:]
+                self.busy = len(batch)
+            try:
+                with unit_of_work(self.db) as session:
+                    for p in batch:
+                        evaluate(session, p.event, organisation_id=p.organisation_id, qr=p.qr)
+            except Exception as exc:  # the queries stay registered; their alerts are lost: say so
+                log.error("query_abuse_failed", queries=len(batch), first=batch[0].event.id, error=repr(exc))
+            with self.ready:
+                self.busy = 0
+                self.ready.notify_all()
+
+
+_evaluators: dict[str, _Evaluator] = {}
+_lock = threading.Lock()
+
+
+def _evaluator(db: Database) -> _Evaluator:
+    with _lock:
+        held = _evaluators.get(db.url)
+        if held is None:
+            if not _evaluators:
+                atexit.register(settle)  # a command's last queries are evaluated before it exits
+            held = _evaluators[db.url] = _Evaluator(db)
+        held.db = db  # the database opened again (a test, a reset): its current engines
+        return held
+
+
+def settle(db: Database | None = None, timeout: float = 10.0) -> bool:
+    """Wait until the queries committed so far (on ``db``, or every database) have been evaluated; False if
+    that took longer than ``timeout`` seconds."""
+    with _lock:
+        held = [e for url, e in _evaluators.items() if db is None or url == db.url]
+    return all(e.settle(timeout) for e in held)
 
 
 def _raise(session: Session, rec: rules.QueryEvent, organisation_id: int | None, f: rules.Finding) -> QueryAlert:

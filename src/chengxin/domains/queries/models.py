@@ -42,7 +42,7 @@ class QueryRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    kind: Mapped[str] = mapped_column(Code(10))  # public | authorised
+    kind: Mapped[str] = mapped_column(Code(10))  # public | authorised | report (a third-party credit report)
     account: Mapped[str] = mapped_column(Code(120))  # token:12 | user:alice | ip:10.1.2.3
     actor_role: Mapped[str] = mapped_column(Code(20))
     organisation_id: Mapped[int | None] = mapped_column(Integer)  # no FK: kept as it was when deleted

@@ -3,7 +3,6 @@ file", and the auditor's query log, alerts and token suspensions (日志审查).
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
@@ -14,7 +13,6 @@ from chengxin.db import unit_of_work
 from chengxin.domains.accounts.models import ApiToken
 from chengxin.domains.queries import abuse, rules, service
 from chengxin.domains.queries.models import QueryAlert, QueryRecord
-from chengxin.domains.queries.ratelimit import SlidingWindow
 from chengxin.domains.queries.schemas import (
     AlertOut,
     AuthorisationIn,
@@ -50,23 +48,10 @@ def client_of(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _limiter(request: Request) -> SlidingWindow:
-    held: SlidingWindow | None = getattr(request.app.state, "public_query_limiter", None)
-    if held is None:
-        held = request.app.state.public_query_limiter = SlidingWindow(state(request).settings.public_query_rate)
-    return held
-
-
 def rate_limit(request: Request, actor: Actor) -> None:
     """Public queries: at most ``CHENGXIN_PUBLIC_QUERY_RATE`` a minute per client (token, else address)."""
-    key = service.account_of(actor, client_of(request))
-    wait = _limiter(request).retry_after(key, time.monotonic())
-    if wait is not None:
-        raise service.QueryRateLimited(
-            f"more than {_limiter(request).limit} public queries a minute; retry after {wait} s",
-            message_zh=f"查询过于频繁，请在 {wait} 秒后再试",
-            extra={"retry_after": wait},
-        )
+    window = service.limiter(request.app.state, "public_query_limiter", state(request).settings.public_query_rate)
+    service.throttle(window, service.account_of(actor, client_of(request)), what="public queries", what_zh="查询")
 
 
 def alert_out(a: QueryAlert) -> AlertOut:
@@ -209,7 +194,8 @@ def dismiss_alert(
 def suspend_token(
     alert_id: PathId, data: ReasonIn, session: DB, actor: Actor = Depends(Require(P.queries_review))
 ) -> AlertOut:
-    """Suspend the API token the alert is about: refused (401) from its next request until lifted."""
+    """Suspend the API token the alert is about: refused (403 ``token_suspended``, with the reason) from its
+    next request until lifted."""
     alert, _ = abuse.suspend(session, actor=actor, alert_id=alert_id, reason=data.reason)
     return alert_out(alert)
 

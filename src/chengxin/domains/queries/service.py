@@ -2,23 +2,26 @@
 "who looked at my file". Keyword-only; never commits (the caller owns the transaction).
 
 Every answered query writes its register row (查询登记) and its audit entry in the transaction that answers
-it, and the abuse rules look at the account's recent queries there too (``abuse.evaluate``).
+it; the abuse rules look at the account's recent queries once it is committed (``abuse.after_commit``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.db import utcnow
 from chengxin.domains.accounts.models import Organisation
 from chengxin.domains.catalog import service as catalog_service
-from chengxin.domains.queries import abuse, rules
+from chengxin.domains.queries import register as register_module
+from chengxin.domains.queries import rules
 from chengxin.domains.queries.models import QueryAuthorisation, QueryRecord
+from chengxin.domains.queries.ratelimit import SlidingWindow
 from chengxin.domains.queries.schemas import AuthorisationOut, QueryAnswer, QuerySubject, SeenQueryOut
 from chengxin.domains.records import files
 from chengxin.domains.records.rules import Viewer
@@ -32,7 +35,7 @@ from chengxin.security.crypto import PiiCipher
 from chengxin.security.masking import Field, mask, reveals, show
 from chengxin.security.permissions import Role
 
-KIND_ZH = {"public": "公开查询", "authorised": "授权查询"}
+KIND_ZH = {"public": "公开查询", "authorised": "授权查询", "report": "信用报告"}
 BASIS_ZH = {"public": "公开信息", "authorisation": "本人授权", "legal_basis": "法定依据", "purpose": "查询用途"}
 STATUS_ZH = {"valid": "有效", "withdrawn": "已撤回", "expired": "已过期", "not_yet_valid": "未生效"}
 
@@ -44,6 +47,27 @@ class QueryRateLimited(DomainError):
     code = "rate_limited"
     title = "Too many requests"
     title_zh = "查询过于频繁"
+
+
+def limiter(holder: Any, name: str, limit: int) -> SlidingWindow:
+    """The process's sliding window ``name`` kept on ``holder`` (the app's state), made on first use."""
+    held: SlidingWindow | None = getattr(holder, name, None)
+    if held is None:
+        held = SlidingWindow(limit)
+        setattr(holder, name, held)
+    return held
+
+
+def throttle(window: SlidingWindow, key: str, *, what: str, what_zh: str) -> None:
+    """Count one request of ``key`` (a client: ``account_of``); 429 ``rate_limited`` with ``Retry-After`` past
+    the window's limit."""
+    wait = window.retry_after(key, time.monotonic())
+    if wait is not None:
+        raise QueryRateLimited(
+            f"more than {window.limit} {what} a minute; retry after {wait} s",
+            message_zh=f"{what_zh}过于频繁，请在 {wait} 秒后再试",
+            extra={"retry_after": wait},
+        )
 
 
 def current_rules() -> rules.QueryRules:
@@ -59,9 +83,7 @@ def refused(exc: rules.Refusal) -> PermissionDenied:
     return PermissionDenied(exc.detail, code=exc.code, message_zh=exc.message_zh)
 
 
-def account_of(actor: Actor, client: str | None) -> str:
-    """Whom the register and the abuse rules count a query against: the token or user, else the address."""
-    return actor.label if actor.label != "anonymous" else f"ip:{client or 'unknown'}"
+account_of = register_module.account_of
 
 
 # ---------------------------------------------------------------- authorisations (查询授权)
@@ -277,35 +299,66 @@ def register(
     records: int,
     now: datetime | None = None,
 ) -> rules.QueryEvent:
-    """Register a query (查询登记) with its audit entry, and let the abuse rules look at it. One Core insert
-    (no ORM bookkeeping: registration is on every query's path)."""
-    at, account = now or utcnow(), account_of(actor, client)
-    values: dict[str, Any] = {
-        "at": at,
-        "kind": kind,
-        "account": account,
-        "actor_role": str(actor.role),
-        "organisation_id": actor.organisation_id,
-        "subject_id": subject_id,
-        "purpose": purpose,
-        "authorisation_id": authorisation_id,
-        "legal_basis": legal_basis,
-        "fields": list(fields),
-        "client": (client or "")[:64] or None,
-        "request_id": actor.request_id,
-    }
-    qid = session.execute(insert(QueryRecord).values(**values).returning(QueryRecord.id)).scalar_one()
-    if kind == "authorised":  # public answers hold public data only: the register row is their log
-        audit.record(
-            session,
-            actor.with_purpose(purpose),
-            audit.Event("query.authorised", subject_id=subject_id, object_type="query_record", object_id=qid,
-                        fields=list(fields), detail={"authorisation_id": authorisation_id,
-                                                      "legal_basis": legal_basis, "records": records}),
+    """Register a query (查询登记) in the caller's transaction — the answer is given only once it is committed
+    — with its audit entry when it read non-public data; the abuse rules look at it right after that commit,
+    off the query's path (``register.register``)."""
+    return register_module.register(
+        session, actor=actor, kind=kind, subject_id=subject_id, purpose=purpose, authorisation_id=authorisation_id,
+        legal_basis=legal_basis, fields=fields, client=client, records=records, qr=current_rules(), now=now,
+    )  # fmt: skip
+
+
+def admit(
+    session: Session,
+    *,
+    actor: Actor,
+    view: SubjectView,
+    purpose: str | None,
+    authorisation_id: int | None,
+    legal_basis: str | None,
+    fields: Sequence[str] | None,
+    today: date,
+    within_scope: bool = False,
+) -> rules.Decision:
+    """Whether the caller may read this subject's non-public information for ``purpose`` (an authorised query,
+    a third-party credit report): the authorisation looked up and the rules asked (``rules.decide``); a
+    refusal is 403 with the reason's ``code`` (no or an unknown purpose, the role may not state it, the
+    authorisation missing, another's, withdrawn, expired, out of scope …). ``within_scope``: no ``fields``
+    asked means the purpose's kinds of information the authorisation covers (a report goes as far as its
+    authorisation), not all the purpose's."""
+    qr = current_rules()
+    facts = None
+    if authorisation_id is not None:
+        a = session.get(QueryAuthorisation, authorisation_id)
+        if a is None:
+            raise PermissionDenied(
+                f"no authorisation {authorisation_id}", code="authorisation_not_found", message_zh="未找到该授权"
+            )
+        facts = _facts(a)
+        p = qr.purposes.get(purpose or "")
+        if within_scope and not fields and p is not None:
+            fields = [f for f in p.fields if f in facts.scope] or None
+    try:
+        return rules.decide(
+            qr, role=str(actor.role), organisation_id=actor.organisation_id, purpose=purpose,
+            subject_id=view.id, subject_kind=view.kind, authorisation=facts, legal_basis=legal_basis, fields=fields,
+            today=today,
         )  # fmt: skip
-    event = rules.QueryEvent(id=qid, account=account, subject_id=subject_id, purpose=purpose, at=at)
-    abuse.evaluate(session, event, organisation_id=actor.organisation_id, qr=current_rules())
-    return event
+    except rules.Refusal as exc:
+        raise refused(exc) from exc
+
+
+def authorisation_reference(session: Session, authorisation_id: int) -> str | None:
+    """The reference of an authorisation's signed consent (offline), None for one granted online."""
+    a = session.get(QueryAuthorisation, authorisation_id)
+    return a.reference if a is not None else None
+
+
+def viewer_for(decision: rules.Decision) -> Viewer:
+    """The records an admitted reader sees: restricted ones only when the decision covers them."""
+    if "restricted" in decision.fields:
+        return Viewer.full
+    return Viewer.departments if "records" in decision.fields else Viewer.public
 
 
 def authorised_query(
@@ -322,34 +375,16 @@ def authorised_query(
     today: date | None = None,
 ) -> QueryAnswer:
     """An authorised query (授权查询) of a subject's non-public file: refused (403, with the reason) unless
-    the rules allow it; answered with the kinds of information decided, masked for the caller's role and
-    purpose, and registered."""
+    the rules allow it (``admit``); answered with the kinds of information decided, masked for the caller's
+    role and purpose, and registered."""
     today = today or subject_service.legal_today()
     purpose = purpose or actor.purpose
     view = subject_service.view_by_code(session, code=code, cipher=cipher)
-    facts = None
-    if authorisation_id is not None:
-        a = session.get(QueryAuthorisation, authorisation_id)
-        if a is None:
-            raise PermissionDenied(
-                f"no authorisation {authorisation_id}", code="authorisation_not_found", message_zh="未找到该授权"
-            )
-        facts = _facts(a)
-    qr = current_rules()
-    try:
-        decision = rules.decide(
-            qr, role=str(actor.role), organisation_id=actor.organisation_id, purpose=purpose, subject_id=view.id,
-            subject_kind=view.kind, authorisation=facts, legal_basis=legal_basis, fields=fields, today=today,
-        )  # fmt: skip
-    except rules.Refusal as exc:
-        raise refused(exc) from exc
-    viewer = (
-        Viewer.full
-        if "restricted" in decision.fields
-        else Viewer.departments
-        if "records" in decision.fields
-        else Viewer.public
-    )
+    decision = admit(
+        session, actor=actor, view=view, purpose=purpose, authorisation_id=authorisation_id,
+        legal_basis=legal_basis, fields=fields, today=today,
+    )  # fmt: skip
+    viewer = viewer_for(decision)
     subject = identity(view, role=actor.role, purpose=purpose, full="identity" in decision.fields, cipher=cipher)
     counts, groups = _file(session, view, viewer, today)
     rec = register(

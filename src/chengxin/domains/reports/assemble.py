@@ -5,6 +5,7 @@ entries those services write for reads of personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -41,6 +42,9 @@ from chengxin.security.crypto import PiiCipher
 from chengxin.security.masking import Field, mask, reveals
 from chengxin.security.permissions import Role
 
+_MASKED = KindPolicy(
+    title="", records="public", identity="masked", grade=False, lists=(), commitments=False, transaction_credit=False
+)  # the identity of a report whose admission does not cover it
 VIEWERS = {"self": record_rules.Viewer.self, "full": record_rules.Viewer.full, "public": record_rules.Viewer.public}
 CONTENT_KEYS = ("penalty_content", "licence_content", "finding", "title", "obligation", "violation_facts")
 TOP_REASONS = 10  # single reasons a report lists one by one (the rest counted per indicator)
@@ -110,10 +114,16 @@ def grade(session: Session, subject_id: int, on: date) -> GradePart:
     )  # fmt: skip
 
 
-def records(session: Session, subject_id: int, policy: KindPolicy, on: date) -> list[RecordGroupPart]:
+def records(
+    session: Session, subject_id: int, policy: KindPolicy, on: date, *, fields: Sequence[str] | None = None
+) -> list[RecordGroupPart]:
+    """The records this kind shows; ``fields``: the kinds of information an admitted third party may have
+    (restricted records only if they include ``restricted``)."""
     viewer = VIEWERS[policy.records]
+    if viewer is record_rules.Viewer.full and fields is not None and "restricted" not in fields:
+        viewer = record_rules.Viewer.departments
     rows = files.visible_records(session, subject_id=subject_id, viewer=viewer, today=on)
-    if viewer is record_rules.Viewer.full:  # a third party sees live records only: repaired, expired … are not shared
+    if policy.records == "full":  # a third party sees live records only: repaired, expired … are not shared
         rows = [r for r in rows if r.status in {str(s) for s in record_rules.LIVE}]
     catalog = catalog_service.active_catalog(session)
     sources = files.source_names(session, {r.source_org_id for r in rows})
@@ -186,13 +196,17 @@ def assemble(
     on: date,
     requester: str,
     purpose: str | None,
-    authorisation_ref: str | None,
     verify_url: str,
     key_id: str,
+    purpose_zh: str | None = None,
+    authorisation_id: int | None = None,
+    authorisation_ref: str | None = None,
+    legal_basis: str | None = None,
+    fields: Sequence[str] | None = None,
 ) -> ReportContent:
-    """The whole content of one report."""
+    """The whole content of one report; a third party's as far as its admission (``fields``) goes."""
     reader = ANONYMOUS if policy.records == "public" else actor
-    groups = records(session, view.id, policy, on)
+    groups = records(session, view.id, policy, on, fields=fields)
     counts: dict[str, int] = {}
     for g in groups:
         counts[g.polarity] = counts.get(g.polarity, 0) + len(g.records)
@@ -205,12 +219,20 @@ def assemble(
         valid_until=valid_until,
         as_of=on,
         requester=requester,
-        purpose=purpose,
+        purpose=purpose_zh or purpose,
+        authorisation_id=authorisation_id,
         authorisation_ref=authorisation_ref,
+        legal_basis=legal_basis,
         verify_url=verify_url,
         key_id=key_id,
         subject_id=view.id,
-        identity=identity(view, policy, actor=actor, purpose=purpose, cipher=cipher),
+        identity=identity(
+            view,
+            policy if fields is None or "identity" in fields else _MASKED,
+            actor=actor,
+            purpose=purpose,
+            cipher=cipher,
+        ),
         grade=grade(session, view.id, on) if policy.grade else None,
         record_counts=counts,
         groups=groups,

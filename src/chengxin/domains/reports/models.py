@@ -11,7 +11,8 @@ from chengxin.db import Base, Code, UTCDateTime, utcnow
 
 
 class IssuedReport(Base):
-    """One issued report: who asked for which subject's report, of which kind, why, when and until when; the
+    """One issued report: who asked for which subject's report, of which kind, why (a third-party report: the
+    purpose, the authorisation or legal basis, and its query register row), when and until when; the
     SHA-256 of the signed PDF as delivered. The content (personal data) and the PDF are kept encrypted
     (``PiiCipher``), so the same document can be downloaded again."""
 
@@ -21,8 +22,11 @@ class IssuedReport(Base):
     number: Mapped[str] = mapped_column(Code(32), unique=True)
     subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
     kind: Mapped[str] = mapped_column(Code(12))  # self | public | third_party
-    purpose: Mapped[str | None] = mapped_column(String(200))
-    authorisation_ref: Mapped[str | None] = mapped_column(String(120))
+    purpose: Mapped[str | None] = mapped_column(String(200))  # third_party: a query purpose's code (hiring …)
+    authorisation_id: Mapped[int | None] = mapped_column(Integer)  # the query authorisation relied on (查询授权)
+    authorisation_ref: Mapped[str | None] = mapped_column(String(120))  # its signed consent's reference
+    legal_basis: Mapped[str | None] = mapped_column(String(200))  # or the legal basis a department stated
+    query_id: Mapped[int | None] = mapped_column(Integer)  # its row in the query register (查询登记)
     requester: Mapped[str] = mapped_column(String(120))  # the actor's label
     requester_role: Mapped[str] = mapped_column(Code(20))
     user_id: Mapped[int | None] = mapped_column(Integer)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from chengxin.domains.queries import service as query_service
 from chengxin.domains.reports import service
 from chengxin.domains.reports.schemas import PublicKeyOut, ReportIn, ReportOut, VerificationOut, VerifyNumberIn
 from chengxin.errors import InvalidInput, PayloadTooLarge
@@ -27,13 +28,21 @@ ReadDB = Annotated[Session, Depends(read_session_dep, scope="function")]
 def make_report(
     data: ReportIn, request: Request, response: Response, session: DB, actor: Actor = Depends(Require(P.public_read))
 ) -> ReportOut:
-    """Make a credit report (信用报告) of one subject: ``public`` (anyone), ``self`` (the subject itself, or
-    the credit centre for it), ``third_party`` (``reports:issue`` or ``queries:run``, with a purpose and, for a
-    natural person, the person's authorisation reference). Signed, registered; returns its number and links."""
+    """Make a credit report (信用报告) of one subject: ``public`` (anyone; an anonymous or public caller at most
+    ``CHENGXIN_PUBLIC_REPORT_RATE`` a minute, then 429 with ``Retry-After``), ``self`` (the subject itself, or
+    the credit centre for it), ``third_party`` (``reports:issue`` or ``queries:run``: an authorised query — a
+    purpose code and, for a natural person, ``authorisation_id`` or a department's ``legal_basis``; 403 with
+    the reason otherwise; registered in the query register). Signed, registered; returns its number and links."""
     st = state(request)
+    client = request.client.host if request.client else None
+    if str(actor.role) == "public":
+        window = query_service.limiter(request.app.state, "public_report_limiter", st.settings.public_report_rate)
+        query_service.throttle(window, query_service.account_of(actor, client), what="credit reports",
+                               what_zh="出具信用报告")  # fmt: skip
     issued = service.issue(
         session, actor=actor, settings=st.settings, cipher=st.cipher, kind=data.kind, subject_id=data.subject_id,
-        code=data.code, purpose=data.purpose, authorisation_ref=data.authorisation_ref,
+        code=data.code, purpose=data.purpose, authorisation_id=data.authorisation_id, legal_basis=data.legal_basis,
+        fields=data.fields, client=client,
     )  # fmt: skip
     out = service.out(issued.report)
     response.headers["Location"] = out.links.pdf

@@ -25,8 +25,6 @@ LIST_STATUSES = ("published", "notified", "objected", "removed")
 # Report numbers: no I, O, S, Z, V (read as 1, 0, 5, 2, U); the check character is over the same alphabet.
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 RANDOM_LENGTH = 8
-# Roles answering for a natural person's report without the person's authorisation (a legal basis: 法定职责).
-LEGAL_BASIS_ROLES = frozenset({"department", "credit_centre"})
 
 
 class RulesInvalid(ProblemsFound):
@@ -125,23 +123,15 @@ def _load(path: str, _mtime_ns: int) -> ReportRules:
 
 
 def check_request(
-    kind: str,
-    *,
-    role: str,
-    is_self: bool,
-    may_issue: bool,
-    may_query: bool,
-    subject_kind: str,
-    purpose: str | None,
-    authorisation_ref: str | None,
+    kind: str, *, role: str, is_self: bool, may_issue: bool, may_query: bool, purpose: str | None
 ) -> Kind:
     """The kind asked for, if this caller may have it; ``Refusal`` says why not.
 
     - ``self``: the subject itself (``self:read``), or the credit centre on its behalf;
-    - ``public``: anyone;
-    - ``third_party``: a holder of ``reports:issue`` or ``queries:run`` with a stated purpose; for a natural
-      person also the person's authorisation (its reference), unless the requester acts on a legal basis
-      (a department or the credit centre)."""
+    - ``public``: anyone (rate-limited per client over HTTP);
+    - ``third_party``: a holder of ``reports:issue`` or ``queries:run`` with a stated purpose — then admitted
+      as an authorised query is (``queries.service.admit``: the purpose from the query purposes, for a natural
+      person the person's authorisation or, for departments on purposes that allow it, a legal basis)."""
     if kind not in KINDS:
         raise Refusal("report_kind_unknown", f"kind must be one of {', '.join(KINDS)}", "报告类型无效", denied=False)
     if kind == "self":
@@ -153,11 +143,8 @@ def check_request(
             raise Refusal("report_not_authorised", "an authorised report needs the permission reports:issue or "
                           "queries:run", "无权出具授权查询版信用报告")  # fmt: skip
         if not purpose:
-            raise Refusal("purpose_required", "an authorised report needs a stated purpose (purpose)",
-                          "授权查询版信用报告须说明查询目的")  # fmt: skip
-        if subject_kind == "natural" and not authorisation_ref and role not in LEGAL_BASIS_ROLES:
-            detail = "a natural person's report needs the person's authorisation (give authorisation_ref)"
-            raise Refusal("authorisation_required", detail, "查询自然人信用报告须取得本人授权，请提供授权编号")
+            raise Refusal("purpose_required", "an authorised report needs a stated purpose (purpose: one of GET "
+                          "/api/v1/query-purposes)", "授权查询版信用报告须说明查询用途")  # fmt: skip
     return kind
 
 

@@ -4,10 +4,11 @@ kind) and the API's requests and answers."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from chengxin.ids import Id
 from chengxin.text import PRINTABLE
 
 KindIn = Literal["self", "public", "third_party"]
@@ -100,7 +101,7 @@ class ReportContent(BaseModel):
     valid_until: datetime
     as_of: date
     requester: str  # who asked, as shown on the report (an organisation's name, 本人, 社会公众)
-    purpose: str | None
+    purpose: str | None  # as shown: the purpose's name (招聘录用 …)
     authorisation_ref: str | None
     verify_url: str
     key_id: str
@@ -112,6 +113,8 @@ class ReportContent(BaseModel):
     lists: list[ListPart]
     commitments: list[CommitmentPart] | None
     shops: list[ShopPart] | None
+    authorisation_id: int | None = None
+    legal_basis: str | None = None
 
 
 # --- the API -----------------------------------------------------------------------------------
@@ -121,9 +124,20 @@ class ReportIn(BaseModel):
     subject_id: int | None = Field(None, ge=1, le=2**31 - 1)
     code: str | None = Field(None, max_length=20, pattern=PRINTABLE, description="the subject's USCC or RIC")
     kind: KindIn = "public"
-    purpose: str | None = Field(None, max_length=200, description="why (required for third_party)")
-    authorisation_ref: str | None = Field(
-        None, max_length=120, pattern=PRINTABLE, description="the subject's authorisation (授权) reference"
+    purpose: str | None = Field(
+        None, max_length=200, pattern=PRINTABLE,
+        description="third_party: one of GET /api/v1/query-purposes (hiring, licensing …), required; "
+        "the others: why, for the audit log",
+    )  # fmt: skip
+    authorisation_id: Id | None = Field(
+        None, description="third_party, a natural person: the person's authorisation given to your organisation"
+    )
+    legal_basis: str | None = Field(
+        None, min_length=1, max_length=200, pattern=PRINTABLE,
+        description="third_party: the law or duty a department acts under (法定依据), for purposes that allow it",
+    )  # fmt: skip
+    fields: list[Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[a-z_]+$")]] | None = Field(
+        None, max_length=10, description="third_party: kinds of information (default: the purpose's)"
     )
 
     @model_validator(mode="after")
@@ -146,7 +160,10 @@ class ReportOut(BaseModel):
     kind: str
     subject_id: int
     purpose: str | None
+    authorisation_id: int | None
     authorisation_ref: str | None
+    legal_basis: str | None
+    query_id: int | None = Field(description="third_party: its row in the query register (查询登记)")
     requester: str
     issued_at: datetime
     valid_until: datetime

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.config import Settings
 from chengxin.db import utcnow
+from chengxin.domains.queries import service as query_service
 from chengxin.domains.records.files import source_names
 from chengxin.domains.reports import render, rules, signing
 from chengxin.domains.reports.assemble import assemble
@@ -92,6 +94,46 @@ def verify_url(settings: Settings, number: str) -> str:
     return f"{settings.public_base_url.rstrip('/')}/reports/verify/{number}"
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Why a third-party report may be made: the purpose (its code), the authorisation or legal basis, the
+    kinds of information it covers (``queries.service.admit``)."""
+
+    purpose: str
+    purpose_zh: str
+    authorisation_id: int | None
+    authorisation_ref: str | None
+    legal_basis: str | None
+    fields: tuple[str, ...]
+
+
+def _admit(
+    session: Session,
+    *,
+    actor: Actor,
+    view: SubjectView,
+    purpose: str,
+    authorisation_id: int | None,
+    legal_basis: str | None,
+    fields: Sequence[str] | None,
+    today: date,
+) -> Admission:
+    decision = query_service.admit(
+        session, actor=actor, view=view, purpose=purpose, authorisation_id=authorisation_id, legal_basis=legal_basis,
+        fields=fields, today=today, within_scope=True,
+    )  # fmt: skip
+    return Admission(
+        purpose=purpose,
+        purpose_zh=decision.purpose.name,
+        authorisation_id=authorisation_id,
+        authorisation_ref=None
+        if authorisation_id is None
+        else query_service.authorisation_reference(session, authorisation_id),
+        legal_basis=legal_basis if decision.basis == "legal_basis" else None,
+        fields=decision.fields,
+    )
+
+
 def issue(
     session: Session,
     *,
@@ -102,14 +144,23 @@ def issue(
     subject_id: int | None = None,
     code: str | None = None,
     purpose: str | None = None,
-    authorisation_ref: str | None = None,
+    authorisation_id: int | None = None,
+    legal_basis: str | None = None,
+    fields: Sequence[str] | None = None,
+    client: str | None = None,
     now: datetime | None = None,
 ) -> Issued:
     """Make a report of one subject: check the caller may have this kind, assemble the content at this point
     in time, render the PDF, sign it, register it (number, subject, kind, purpose, requester, times, SHA-256)
-    and write the audit entry — all in the caller's transaction."""
-    purpose = clean_purpose(purpose) or actor.purpose
-    authorisation_ref = (authorisation_ref or "").strip() or None
+    and write the audit entry — all in the caller's transaction.
+
+    A ``third_party`` report is an authorised query (授权查询): admitted as ``queries.service.admit`` decides
+    (``purpose`` a code of the query purposes; for a natural person ``authorisation_id``, an authorisation
+    given to the requester's organisation, or for a department on a purpose that allows it ``legal_basis``;
+    403 with the reason otherwise), and registered in the query register (查询登记, kind ``report``), so the
+    subject sees it under "who looked at my file"."""
+    # a third-party report's purpose is a query purpose's code; the others' a free text for the audit log
+    purpose = ((purpose or "").strip() if kind == "third_party" else clean_purpose(purpose)) or actor.purpose
     view = _subject(session, subject_id=subject_id, code=code, cipher=cipher)
     try:
         checked = rules.check_request(
@@ -118,32 +169,48 @@ def issue(
             is_self=actor.is_self(view.id) and actor.can(Permission.self_read),
             may_issue=actor.can(Permission.reports_issue),
             may_query=actor.can(Permission.queries_run),
-            subject_kind=view.kind,
             purpose=purpose,
-            authorisation_ref=authorisation_ref,
         )
     except rules.Refusal as exc:
-        # 403 with the reason (no purpose, no authorisation, not one's own); 422 for an unknown kind
+        # 403 with the reason (no purpose, not one's own, no permission); 422 for an unknown kind
         error = PermissionDenied if exc.denied else InvalidInput
         raise error(exc.detail, code=exc.code, message_zh=exc.message_zh) from exc
+    now = now or utcnow()
+    on = now.astimezone(render.BEIJING).date()
+    admitted = None
+    if checked == "third_party":
+        assert purpose is not None  # check_request: a third-party report states its purpose
+        admitted = _admit(session, actor=actor, view=view, purpose=purpose, authorisation_id=authorisation_id,
+                          legal_basis=legal_basis, fields=fields, today=on)  # fmt: skip
     policy_set = current_rules()
     policy = policy_set.policy(checked)
     actor = actor.with_purpose(purpose)
-    now = now or utcnow()
     until = rules.valid_until(now, policy_set.validity_days)
     number = _number(session, policy_set.number_prefix, now)
     key = signing.signing_key(settings)
     _key_row(session, key)
     content = assemble(
         session, view=view, kind=checked, policy=policy, actor=actor, cipher=cipher, number=number, issued_at=now,
-        valid_until=until, on=now.astimezone(render.BEIJING).date(),
-        requester=_requester(session, actor, checked, view.id),
-        purpose=purpose if checked == "third_party" else None, authorisation_ref=authorisation_ref,
+        valid_until=until, on=on, requester=_requester(session, actor, checked, view.id),
+        purpose=purpose if admitted else None, purpose_zh=admitted.purpose_zh if admitted else None,
+        authorisation_id=admitted.authorisation_id if admitted else None,
+        authorisation_ref=admitted.authorisation_ref if admitted else None,
+        legal_basis=admitted.legal_basis if admitted else None, fields=admitted.fields if admitted else None,
         verify_url=verify_url(settings, number), key_id=key.key_id,
     )  # fmt: skip
+    query = None
+    if admitted is not None:  # 查询登记: the subject sees who had its report made, when and why
+        query = query_service.register(
+            session, actor=actor, kind="report", subject_id=view.id, purpose=admitted.purpose,
+            authorisation_id=admitted.authorisation_id, legal_basis=admitted.legal_basis, fields=admitted.fields,
+            client=client, records=sum(content.record_counts.values()),
+        )  # fmt: skip
     signed = signing.sign(render.pdf(content), number=number, key=key)
     row = IssuedReport(
-        number=number, subject_id=view.id, kind=checked, purpose=purpose, authorisation_ref=authorisation_ref,
+        number=number, subject_id=view.id, kind=checked, purpose=purpose,
+        authorisation_id=admitted.authorisation_id if admitted else None,
+        authorisation_ref=admitted.authorisation_ref if admitted else None,
+        legal_basis=admitted.legal_basis if admitted else None, query_id=query.id if query else None,
         requester=actor.label, requester_role=str(actor.role), user_id=actor.user_id,
         organisation_id=actor.organisation_id, issued_at=now, as_of=content.as_of, valid_until=until,
         key_id=key.key_id, sha256=signing.sha256(signed), pdf_bytes=len(signed),
@@ -152,11 +219,15 @@ def issue(
     )  # fmt: skip
     session.add(row)
     session.flush()
-    fields = ["identity", "records", "lists"] + (["grade"] if content.grade else [])
+    fields_shown = ["identity", "records", "lists"] + (["grade"] if content.grade else [])
+    detail: dict[str, object] = {"kind": checked, "sha256": row.sha256, "valid_until": until.isoformat(),
+                                 "masked": content.identity.masked}  # fmt: skip
+    if admitted is not None:
+        detail |= {"authorisation_id": admitted.authorisation_id, "legal_basis": admitted.legal_basis,
+                   "query_id": row.query_id}  # fmt: skip
     audit.record(session, actor, audit.Event(
-        "report.issue", subject_id=view.id, object_type="credit_report", object_id=number, fields=fields,
-        detail={"kind": checked, "authorisation_ref": authorisation_ref, "sha256": row.sha256,
-                "valid_until": until.isoformat(), "masked": content.identity.masked},
+        "report.issue", subject_id=view.id, object_type="credit_report", object_id=number, fields=fields_shown,
+        detail=detail,
     ))  # fmt: skip
     return Issued(row, content, signed)
 
@@ -178,7 +249,8 @@ def out(row: IssuedReport) -> ReportOut:
     base = f"/api/v1/reports/{row.number}"
     return ReportOut(
         number=row.number, kind=row.kind, subject_id=row.subject_id, purpose=row.purpose,
-        authorisation_ref=row.authorisation_ref, requester=row.requester, issued_at=row.issued_at,
+        authorisation_id=row.authorisation_id, authorisation_ref=row.authorisation_ref, legal_basis=row.legal_basis,
+        query_id=row.query_id, requester=row.requester, issued_at=row.issued_at,
         valid_until=row.valid_until, sha256=row.sha256, key_id=row.key_id,
         links=ReportLinks(pdf=f"{base}.pdf", html=f"{base}.html", verify=f"/reports/verify/{row.number}"),
     )  # fmt: skip
