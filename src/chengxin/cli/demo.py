@@ -107,6 +107,10 @@ def demo(
     from chengxin.demo.queries import load_queries
 
     queried = load_queries(db, settings, today=evaluation_day())
+    from chengxin.demo.reports import load_reports
+
+    with console.status("信用报告 issuing the demo merchant's public credit report …"):
+        reported = load_reports(db, settings)
     counts = {
         **summary.subjects.counts(),
         "registry_inserted": summary.registry_inserted,
@@ -130,6 +134,7 @@ def demo(
         },
         "lists": listed.as_dict(),
         "queries": queried.as_dict(),
+        "reports": reported.as_dict(),
     }
     if as_json:
         print_json_line({**counts, "tokens": summary.tokens})
@@ -174,5 +179,6 @@ def demo(
             highlight=False,
         )
         console.print(queried.line(), highlight=False, soft_wrap=True)
+        console.print(reported.line(settings.public_base_url), highlight=False, soft_wrap=True)
     if serve_site:
         serve(host=host, port=port, workers=None)
