@@ -14,11 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP) system-packages
 
-## system-packages: what PDF credit reports need from the system — a Chinese font (fonts-noto-cjk) and
-## HarfBuzz's subsetter (libharfbuzz-subset0, ~30x faster font embedding); apt-get when missing (as root)
-SYSTEM_PACKAGES := fontconfig fonts-noto-cjk libharfbuzz-subset0
+## system-packages: what PDF credit reports need from the system — Pango (WeasyPrint's layout), a Chinese font
+## (fonts-noto-cjk) and HarfBuzz's subsetter (libharfbuzz-subset0, ~30x faster font embedding); apt-get when
+## missing (as root)
+SYSTEM_PACKAGES := fontconfig fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0
 system-packages:
-	@if fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset; then :; \
+	@if fc-list :lang=zh 2>/dev/null | grep -q . && ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset \
+	   && ldconfig -p 2>/dev/null | grep -q libpangoft2; then :; \
 	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  echo "installing $(SYSTEM_PACKAGES) (for PDF credit reports)"; \
 	  { apt-get install -y --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
