@@ -205,3 +205,20 @@ def test_third_party_report_is_an_authorised_query(
     with unit_of_work(db, readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(IssuedReport)) == 1
         assert s.scalar(select(func.count()).select_from(QueryRecord)) == 1
+
+
+def test_a_public_report_is_registered_as_a_public_query(
+    db: Database, settings: Settings, person: tuple[int, str, int]
+) -> None:
+    sid, _, _ = person
+    with unit_of_work(db) as s:
+        made = service.issue(s, actor=_actor(Role.public), settings=settings, cipher=cipher(settings),
+                             kind="public", subject_id=sid, client="198.51.100.7")  # fmt: skip
+        own = service.issue(s, actor=_actor(Role.subject, subject_id=sid), settings=settings,
+                            cipher=cipher(settings), kind="public", subject_id=sid)  # fmt: skip
+    with unit_of_work(db, readonly=True) as s:
+        rows = s.scalars(select(QueryRecord).where(QueryRecord.subject_id == sid)).all()
+        assert [(r.kind, r.client) for r in rows] == [("public", "198.51.100.7")]  # not the subject's own
+        assert s.get_one(IssuedReport, made.report.id).query_id == rows[0].id
+        assert s.get_one(IssuedReport, own.report.id).query_id is None
+        assert [q.kind for q in query_service.seen_by(s, sid)] == ["public"]

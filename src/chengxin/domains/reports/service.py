@@ -158,7 +158,8 @@ def issue(
     (``purpose`` a code of the query purposes; for a natural person ``authorisation_id``, an authorisation
     given to the requester's organisation, or for a department on a purpose that allows it ``legal_basis``;
     403 with the reason otherwise), and registered in the query register (查询登记, kind ``report``), so the
-    subject sees it under "who looked at my file"."""
+    subject sees it under "who looked at my file". A ``public`` report made by anyone but the subject is
+    registered as a public query."""
     # a third-party report's purpose is a query purpose's code; the others' a free text for the audit log
     purpose = ((purpose or "").strip() if kind == "third_party" else clean_purpose(purpose)) or actor.purpose
     view = _subject(session, subject_id=subject_id, code=code, cipher=cipher)
@@ -204,6 +205,12 @@ def issue(
             session, actor=actor, kind="report", subject_id=view.id, purpose=admitted.purpose,
             authorisation_id=admitted.authorisation_id, legal_basis=admitted.legal_basis, fields=admitted.fields,
             client=client, records=sum(content.record_counts.values()),
+        )  # fmt: skip
+    elif checked == "public" and not actor.is_self(view.id):  # a public query too: registered like one
+        query = query_service.register(
+            session, actor=actor, kind="public", subject_id=view.id, purpose=None, authorisation_id=None,
+            legal_basis=None, fields=["identity", "records", "lists"], client=client,
+            records=sum(content.record_counts.values()),
         )  # fmt: skip
     signed = signing.sign(render.pdf(content), number=number, key=key)
     row = IssuedReport(
