@@ -30,7 +30,7 @@ import os
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -321,6 +321,14 @@ def show_name(kind: str, name: str, *, role: Role = Role.public, purpose: str | 
     if kind == "legal":
         return name
     return show(Field.person_name, name, role=role, purpose=purpose, own=own) or name
+
+
+def show_person_names(names: Iterable[str], *, role: Role = Role.public, purpose: str | None = None) -> list[str]:
+    """``show_name`` of many natural persons at once (none the viewer's own): the policy read and asked once,
+    not per name (a check of 10,000 subjects spent two thirds of its assembly reading it again)."""
+    if reveals(Field.person_name, role=role, purpose=purpose):
+        return list(names)
+    return [mask(Field.person_name, name) or name for name in names]
 
 
 # A search term that may be a person's name (2-3 Han characters, 3-4 after a compound surname; company

@@ -19,7 +19,7 @@ import polars as pl
 from chengxin.db import EncodedJSON
 from chengxin.domains.checks import rules
 from chengxin.domains.checks.standing import StandingIndex
-from chengxin.security.masking import mask_ric, show_name
+from chengxin.security.masking import mask_ric, show_person_names
 
 COLUMNAR_FROM = 200  # identifiers in a check
 
@@ -200,9 +200,13 @@ def _json(value: Any) -> str:
 
 def _shown(base: pl.DataFrame) -> pl.Series:
     """Each subject's name as a check shows it (``masking.show_name`` for the public: a person's masked —
-    check answers go out in bulk, so they carry no more than the public sees)."""
-    kinds, names = base["kind"].to_list(), base["name"].to_list()
-    return pl.Series([show_name(k, n) for k, n in zip(kinds, names, strict=True)], dtype=pl.String)
+    check answers go out in bulk, so they carry no more than the public sees): a legal person's as
+    registered, the others' through the masking policy, all at once."""
+    names = base["name"]
+    others = (base["kind"] != "legal").arg_true()
+    if others.is_empty():
+        return names
+    return names.scatter(others, pl.Series(show_person_names(names.gather(others).to_list()), dtype=pl.String))
 
 
 def encoded(rows: list[tuple[int, bytes]]) -> pl.DataFrame:
