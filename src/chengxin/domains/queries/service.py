@@ -297,15 +297,30 @@ def register(
     fields: Sequence[str],
     client: str | None,
     records: int,
+    cipher: PiiCipher,
     now: datetime | None = None,
 ) -> rules.QueryEvent:
     """Register a query (查询登记) in the caller's transaction — the answer is given only once it is committed
     — with its audit entry when it read non-public data; the abuse rules look at it right after that commit,
-    off the query's path (``register.register``)."""
+    off the query's path (``register.register``). The client's network address is personal data: it is kept
+    as a keyed pseudonym (``pseudonym``), the same for the same address, so the abuse rules still count an
+    anonymous client's queries together."""
     return register_module.register(
         session, actor=actor, kind=kind, subject_id=subject_id, purpose=purpose, authorisation_id=authorisation_id,
-        legal_basis=legal_basis, fields=fields, client=client, records=records, qr=current_rules(), now=now,
+        legal_basis=legal_basis, fields=fields, client=pseudonym(cipher, client), records=records,
+        qr=current_rules(), now=now,
     )  # fmt: skip
+
+
+CLIENT_CONTEXT = "query-client"
+
+
+def pseudonym(cipher: PiiCipher, client: str | None) -> str | None:
+    """A client address as the register keeps it: ``#`` and 16 hex digits of its keyed hash (HMAC with the
+    PII index key: not reversible without the key, unlike a plain hash of a 32-bit address)."""
+    if not client:
+        return None
+    return "#" + cipher.blind_index(client, context=CLIENT_CONTEXT)[:16]
 
 
 def admit(
@@ -390,7 +405,7 @@ def authorised_query(
     rec = register(
         session, actor=actor, kind="authorised", subject_id=view.id, purpose=purpose,
         authorisation_id=authorisation_id, legal_basis=legal_basis if decision.basis == "legal_basis" else None,
-        fields=decision.fields, client=client, records=sum(counts.values()),
+        fields=decision.fields, client=client, records=sum(counts.values()), cipher=cipher,
     )  # fmt: skip
     return QueryAnswer(
         query_id=rec.id, kind="authorised", purpose=purpose, purpose_zh=decision.purpose.name, basis=decision.basis,
@@ -409,7 +424,7 @@ def public_query(
     counts, groups = _file(session, view, Viewer.public, today)
     rec = register(
         session, actor=actor, kind="public", subject_id=view.id, purpose=None, authorisation_id=None,
-        legal_basis=None, fields=["public"], client=client, records=sum(counts.values()),
+        legal_basis=None, fields=["public"], client=client, records=sum(counts.values()), cipher=cipher,
     )  # fmt: skip
     return QueryAnswer(
         query_id=rec.id, kind="public", purpose=None, purpose_zh=None, basis="public", authorisation_id=None,

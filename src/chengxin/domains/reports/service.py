@@ -204,13 +204,13 @@ def issue(
         query = query_service.register(
             session, actor=actor, kind="report", subject_id=view.id, purpose=admitted.purpose,
             authorisation_id=admitted.authorisation_id, legal_basis=admitted.legal_basis, fields=admitted.fields,
-            client=client, records=sum(content.record_counts.values()),
+            client=client, records=sum(content.record_counts.values()), cipher=cipher,
         )  # fmt: skip
     elif checked == "public" and not actor.is_self(view.id):  # a public query too: registered like one
         query = query_service.register(
             session, actor=actor, kind="public", subject_id=view.id, purpose=None, authorisation_id=None,
             legal_basis=None, fields=["identity", "records", "lists"], client=client,
-            records=sum(content.record_counts.values()),
+            records=sum(content.record_counts.values()), cipher=cipher,
         )  # fmt: skip
     signed = signing.sign(render.pdf(content), number=number, key=key)
     row = IssuedReport(
