@@ -3,6 +3,7 @@ file (shipped, replaced, refused) and the echo of search terms."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -267,3 +268,16 @@ def test_echo_query_for_those_who_see_it_whole() -> None:
     assert masking.echo_query("史红馨", role=Role.department) == "史红馨"
     assert masking.echo_query("320102199001011234", role=Role.department) == "320***********1234"
     assert masking.echo_query("320102199001011234", role=Role.department, purpose="执法") == "320102199001011234"
+
+
+def test_the_policy_in_force_is_looked_at_once_a_second(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every masked value asks for the policy: its file's version is checked at most every RECHECK_S."""
+    path = tmp_path / "masking.toml"
+    path.write_text(POLICY_TEXT, encoding="utf-8")
+    monkeypatch.setenv(masking.ENV, str(path))
+    first = masking.load_policy()
+    path.write_text(POLICY_TEXT.replace('platform = ["hiring", "lending"]', "platform = \"always\""), "utf-8")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert masking.load_policy() is first  # within the second: not looked at again
+    monkeypatch.setattr(masking, "RECHECK_S", 0.0)
+    assert masking.load_policy() != first  # a new version, read once it is looked at
